@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/forgedb/forge/internal/migrategen"
+	"github.com/forgedb/forge/migrate"
+)
+
+func init() { register(newMigrateCommand) }
+
+// migrationsDir is where `forge migrate new` and `hash` write, relative to the checkout root.
+const migrationsDir = "migrate/migrations"
+
+type migrateFlags struct {
+	lockWait    time.Duration
+	lockTimeout time.Duration
+	stmtTimeout time.Duration
+	format      string
+}
+
+func newMigrateCommand(a *app) *cobra.Command {
+	f := &migrateFlags{}
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply, inspect and plan the versioned migrations",
+	}
+	pf := cmd.PersistentFlags()
+	pf.DurationVar(&f.lockWait, "lock-wait", 5*time.Minute, "how long to wait for another migration run's advisory lock")
+	pf.DurationVar(&f.lockTimeout, "lock-timeout", 5*time.Second, "PostgreSQL lock_timeout for migration statements")
+	pf.DurationVar(&f.stmtTimeout, "statement-timeout", 30*time.Minute, "PostgreSQL statement_timeout for migration statements")
+	cmd.AddCommand(
+		newMigrateUpCommand(a, f),
+		newMigrateStatusCommand(a, f),
+		newMigrateNewCommand(a),
+		newMigrateHashCommand(),
+	)
+	return cmd
+}
+
+func (a *app) migrator(ctx context.Context, f *migrateFlags) (*migrate.Migrator, error) {
+	pool, err := a.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return migrate.New(pool, &migrate.Config{
+		LockWait:         f.lockWait,
+		LockTimeout:      f.lockTimeout,
+		StatementTimeout: f.stmtTimeout,
+		Logger:           a.logger,
+	})
+}
+
+func newMigrateUpCommand(a *app, f *migrateFlags) *cobra.Command {
+	var steps int
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Apply pending migrations, each file in its own transaction",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			m, err := a.migrator(ctx, f)
+			if err != nil {
+				return err
+			}
+			return a.migrateUp(ctx, m, steps)
+		},
+	}
+	cmd.Flags().IntVar(&steps, "steps", 0, "apply at most this many pending files (0: all)")
+	return cmd
+}
+
+// migrateUp applies pending files and prints one aligned line per file as it goes.
+func (a *app) migrateUp(ctx context.Context, m *migrate.Migrator, steps int) error {
+	res, err := m.UpWith(ctx, migrate.UpOptions{
+		Steps: steps,
+		OnApplied: func(ap migrate.Applied) {
+			fmt.Fprintf(a.stdout, "applied  %s  %-24s %3d statements  %s\n",
+				ap.Version, ap.Name, ap.Statements, ap.Duration.Round(time.Millisecond))
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if len(res.Applied) == 0 {
+		fmt.Fprintln(a.stdout, "No pending migrations: the database is up to date.")
+	}
+	return nil
+}
+
+func newMigrateStatusCommand(a *app, f *migrateFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "List every migration version with its state, time and duration",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			m, err := a.migrator(ctx, f)
+			if err != nil {
+				return err
+			}
+			st, err := m.Status(ctx)
+			if err != nil {
+				return err
+			}
+			return a.printStatus(st, f.format)
+		},
+	}
+	cmd.Flags().StringVar(&f.format, "format", "table", "output format: table or json")
+	return cmd
+}
+
+func (a *app) printStatus(st []migrate.VersionStatus, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	case "table", "":
+	default:
+		return fmt.Errorf("invalid --format %q: use table or json", format)
+	}
+	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "VERSION\tNAME\tSTATE\tEXECUTED AT (UTC)\tDURATION\tSTATEMENTS")
+	pending := 0
+	for _, s := range st {
+		executed, duration := "-", "-"
+		if !s.ExecutedAt.IsZero() {
+			executed = s.ExecutedAt.Format("2006-01-02 15:04:05")
+			duration = s.Duration.Round(time.Millisecond).String()
+		}
+		if s.State == migrate.StatePending {
+			pending++
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d/%d\n", s.Version, s.Name, s.State, executed, duration, s.Applied, s.Total)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	for _, s := range st {
+		if s.Error != "" {
+			fmt.Fprintf(a.stdout, "\n%s failed: %s\n  statement: %s\n  fix the file or the database, then run `forge migrate up` again.\n",
+				s.Version, s.Error, s.ErrorStmt)
+		}
+	}
+	fmt.Fprintf(a.stdout, "\n%d versions, %d pending.\n", len(st), pending)
+	return nil
+}
+
+func newMigrateNewCommand(a *app) *cobra.Command {
+	var (
+		opts   migrategen.Options
+		tables string
+		dir    string
+	)
+	cmd := &cobra.Command{
+		Use:   "new NAME",
+		Short: "Plan the next migration from the ent schema (up and down files, atlas.sum)",
+		Long: "Plan the next migration with Atlas: replay the migration directory on a throwaway database,\n" +
+			"diff it against the ent schema, and write the up file, its down file and both atlas.sum files.\n" +
+			"Writes nothing when the schema has no change. Needs the local server or --dev-url.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			opts.Name = args[0]
+			if tables != "" {
+				opts.Tables = strings.Split(tables, ",")
+			}
+			devURL, err := a.devURL(ctx)
+			if err != nil {
+				return err
+			}
+			res, err := migrategen.Generate(ctx, devURL, dir, opts)
+			if err != nil {
+				return err
+			}
+			if res.UpFile == "" {
+				fmt.Fprintln(a.stdout, "The migration files already match the ent schema: nothing to write.")
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "wrote %s (%d statements)\nwrote %s\n", res.UpFile, res.Statements, res.DownFile)
+			if res.Concurrent {
+				fmt.Fprintln(a.stdout, "The file builds indexes concurrently, so it runs outside a transaction (atlas:txmode none).")
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&dir, "dir", filepath.Join(checkoutRoot(), migrationsDir), "migration directory")
+	fl.StringVar(&tables, "tables", "", "comma-separated new tables to include (default: all)")
+	fl.BoolVar(&opts.SkipIndexes, "skip-indexes", false, "leave new non-unique indexes for a later migration")
+	fl.StringVar(&opts.Version, "version", "", "version to use instead of the current UTC time (YYYYMMDDHHMMSS)")
+	return cmd
+}
+
+// devURL returns the server on which `migrate new` creates its throwaway database: the local
+// server, which Forge controls, unless --database-url or DATABASE_URL names another.
+func (a *app) devURL(ctx context.Context) (string, error) {
+	conn, _, err := a.connString(ctx)
+	return conn, err
+}
+
+func newMigrateHashCommand() *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "hash",
+		Short: "Rewrite atlas.sum after a reviewed hand edit of a migration file",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := migrate.WriteSums(dir); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "rewrote %s and %s\n", filepath.Join(dir, "atlas.sum"),
+				filepath.Join(dir, migrate.DownDir, "atlas.sum"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", filepath.Join(checkoutRoot(), migrationsDir), "migration directory")
+	return cmd
+}
+

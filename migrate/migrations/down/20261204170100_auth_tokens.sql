@@ -1,0 +1,2 @@
+-- Drop "auth_tokens" table
+DROP TABLE "auth_tokens";
