@@ -172,4 +172,3 @@ func stmtHash(stmt string) string {
 	sum := sha256.Sum256([]byte(stmt))
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
-
