@@ -6,22 +6,11 @@ package main
 import (
 	"log"
 
-	"entgo.io/ent/entc"
-	"entgo.io/ent/entc/gen"
+	"github.com/forgedb/forge/internal/entgen"
 )
 
 func main() {
-	err := entc.Generate("./schema", &gen.Config{
-		Features: []gen.Feature{
-			gen.FeatureVersionedMigration,
-			gen.FeatureIntercept,
-			gen.FeatureExecQuery,
-			gen.FeatureLock,
-			gen.FeatureModifier,
-			gen.FeatureUpsert,
-		},
-	})
-	if err != nil {
+	if err := entgen.Generate("./schema", ""); err != nil {
 		log.Fatalf("generate ent client: %v", err)
 	}
 }
