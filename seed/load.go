@@ -1,0 +1,319 @@
+package seed
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
+)
+
+// maintenanceWorkMem is the memory each index build may use inside the seed's transaction.
+// It is a server-side setting, so it costs the seeding process nothing.
+const maintenanceWorkMem = "256MB"
+
+// rollbackTimeout bounds the rollback that runs after a failure or cancellation.
+const rollbackTimeout = 30 * time.Second
+
+// seeder is the state of one Run.
+type seeder struct {
+	cfg    Config
+	world  *world
+	plans  []*tablePlan
+	report *Report
+	log    func(msg string, args ...any)
+}
+
+func load(ctx context.Context, pool *pgxpool.Pool, cfg Config, counts Counts) (_ *Report, err error) {
+	start := time.Now()
+	w := newWorld(cfg.Seed, counts)
+	s := &seeder{cfg: cfg, world: w, plans: newPlan(w)}
+	s.log = func(msg string, args ...any) { cfg.Logger.InfoContext(ctx, msg, args...) }
+	for _, p := range s.plans {
+		if p.name == TableOrderItems {
+			counts.OrderItems = p.rows
+		}
+	}
+	s.report = &Report{
+		Seed: cfg.Seed, Scale: cfg.Scale, ReferenceTime: ReferenceTime,
+		Counts: counts, Workers: cfg.Workers,
+	}
+
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect for seeding: %w", err)
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin seed transaction: %w", err)
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		defer cancel()
+		if rerr := tx.Rollback(rctx); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) {
+			cfg.Logger.Warn("seed rollback failed; the server rolls back when the connection closes",
+				"error", rerr)
+			conn.Conn().Close(rctx)
+		}
+	}()
+
+	if err := s.run(ctx, tx); err != nil {
+		return nil, err
+	}
+	commitStart := time.Now()
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit seed transaction: %w", err)
+	}
+	s.report.Durations.Commit = time.Since(commitStart)
+	s.report.Durations.Total = time.Since(start)
+	s.log("seed committed", "checksum", s.report.Checksum, "duration", s.report.Durations.Total)
+	return s.report, nil
+}
+
+func (s *seeder) run(ctx context.Context, tx pgx.Tx) error {
+	d := &s.report.Durations
+
+	phaseStart := s.phase(PhasePrepare)
+	captured, err := s.prepare(ctx, tx)
+	if err != nil {
+		return err
+	}
+	d.Prepare = time.Since(phaseStart)
+
+	phaseStart = s.phase(PhaseLoad)
+	if err := s.copyAll(ctx, tx); err != nil {
+		return err
+	}
+	d.Load = time.Since(phaseStart)
+
+	phaseStart = s.phase(PhaseIndexes)
+	if err := captured.createAll(ctx, tx); err != nil {
+		return err
+	}
+	d.Indexes = time.Since(phaseStart)
+
+	phaseStart = s.phase(PhaseAnalyze)
+	if err := finish(ctx, tx); err != nil {
+		return err
+	}
+	if err := recordRun(ctx, tx, s.report); err != nil {
+		return err
+	}
+	d.Analyze = time.Since(phaseStart)
+	return nil
+}
+
+func (s *seeder) phase(p Phase) time.Time {
+	s.log("seed phase started", "phase", p)
+	if s.cfg.Progress != nil {
+		s.cfg.Progress(Progress{Phase: p})
+	}
+	return time.Now()
+}
+
+// prepare checks that the tables exist and are empty (or empties them with Reset), locks
+// them, and drops the indexes and constraints the strategy rebuilds after the load.
+func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, error) {
+	var missing []string
+	for _, table := range DataTables {
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+			return nil, fmt.Errorf("look up table %s: %w", table, err)
+		}
+		if !exists {
+			missing = append(missing, table)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: missing tables %s (apply the migrations first)",
+			ErrNotMigrated, strings.Join(missing, ", "))
+	}
+
+	tables := strings.Join(DataTables, ", ")
+	// The lock keeps other sessions from adding rows between the emptiness check and the load.
+	if _, err := tx.Exec(ctx, "LOCK TABLE "+tables+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+		return nil, fmt.Errorf("lock data tables: %w", err)
+	}
+	if !s.cfg.Reset {
+		for _, table := range DataTables {
+			var hasRows bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+")").Scan(&hasRows); err != nil {
+				return nil, fmt.Errorf("check whether %s is empty: %w", table, err)
+			}
+			if hasRows {
+				return nil, &NotEmptyError{Table: table}
+			}
+		}
+	}
+
+	// TRUNCATE in this transaction, even of empty tables, is what allows COPY ... FREEZE.
+	if _, err := tx.Exec(ctx, "TRUNCATE "+tables); err != nil {
+		return nil, fmt.Errorf("empty data tables: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL maintenance_work_mem = '"+maintenanceWorkMem+"'"); err != nil {
+		return nil, fmt.Errorf("set maintenance_work_mem: %w", err)
+	}
+	captured, err := captureSchema(ctx, tx, s.cfg.strategy)
+	if err != nil {
+		return nil, err
+	}
+	if err := captured.dropAll(ctx, tx); err != nil {
+		return nil, err
+	}
+	return captured, nil
+}
+
+// finish moves every identity sequence past the highest id, so inserts that let the
+// database choose the id succeed, and refreshes the planner statistics.
+func finish(ctx context.Context, tx pgx.Tx) error {
+	for _, table := range DataTables {
+		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), "+
+			"coalesce(max(id), 1), max(id) IS NOT NULL) FROM %s", table, table)
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("advance the id sequence of %s: %w", table, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(DataTables, ", ")); err != nil {
+		return fmt.Errorf("analyze data tables: %w", err)
+	}
+	return nil
+}
+
+// copyAll runs the generators and the COPY stream side by side. Workers fill chunks in any
+// order; the stream takes them strictly in plan order, so the bytes sent do not depend on
+// the worker count. The queue bounds the chunks in memory to about three per worker.
+func (s *seeder) copyAll(ctx context.Context, tx pgx.Tx) error {
+	g, gctx := errgroup.WithContext(ctx)
+	queue := make(chan *chunk, 2*s.cfg.Workers)
+	work := make(chan *chunk)
+	buffers := &sync.Pool{New: func() any { return []byte(nil) }}
+
+	g.Go(func() error {
+		defer close(work)
+		for _, p := range s.plans {
+			for _, ch := range p.chunks {
+				ch.done = make(chan struct{})
+				select {
+				case queue <- ch:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				select {
+				case work <- ch:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+		}
+		return nil
+	})
+	for range s.cfg.Workers {
+		g.Go(func() error {
+			r := newRowRand()
+			for ch := range work {
+				s.world.generate(r, ch, buffers.Get().([]byte))
+				close(ch.done)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		var sums []byte
+		for _, p := range s.plans {
+			tr, err := s.copyTable(gctx, tx, p, queue, buffers)
+			if err != nil {
+				return err
+			}
+			s.report.Tables = append(s.report.Tables, tr)
+			sums = append(sums, tr.Checksum...)
+		}
+		sum := sha256.Sum256(sums)
+		s.report.Checksum = hex.EncodeToString(sum[:])
+		return nil
+	})
+	return g.Wait()
+}
+
+func (s *seeder) copyTable(ctx context.Context, tx pgx.Tx, p *tablePlan, queue <-chan *chunk,
+	buffers *sync.Pool) (TableReport, error) {
+	start := time.Now()
+	r := &chunkReader{ctx: ctx, queue: queue, left: len(p.chunks), digest: sha256.New()}
+	r.release = func(ch *chunk) {
+		r.digest.Write(ch.sum[:])
+		r.rows += ch.rows
+		buffers.Put(ch.buf[:0])
+		ch.buf = nil
+		if s.cfg.Progress != nil {
+			s.cfg.Progress(Progress{Phase: PhaseLoad, Table: p.name, Rows: r.rows, Total: p.rows,
+				Elapsed: time.Since(start)})
+		}
+	}
+
+	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FREEZE)", p.name, p.columns)
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql); err != nil {
+		if ctx.Err() != nil {
+			return TableReport{}, ctx.Err()
+		}
+		return TableReport{}, fmt.Errorf("copy rows into %s: %w", p.name, err)
+	}
+	s.log("table loaded", "table", p.name, "rows", r.rows, "duration", time.Since(start))
+	return TableReport{
+		Name:     p.name,
+		Rows:     r.rows,
+		Checksum: hex.EncodeToString(r.digest.Sum(nil)),
+		Load:     time.Since(start),
+	}, nil
+}
+
+// chunkReader presents one table's chunks, in plan order, as the io.Reader that COPY reads.
+type chunkReader struct {
+	ctx     context.Context
+	queue   <-chan *chunk
+	left    int // chunks of this table not yet taken from the queue
+	cur     *chunk
+	off     int
+	rows    int64
+	digest  hash.Hash
+	release func(*chunk)
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for r.cur == nil || r.off == len(r.cur.buf) {
+		if r.cur != nil {
+			r.release(r.cur)
+			r.cur = nil
+		}
+		if r.left == 0 {
+			return 0, io.EOF
+		}
+		var ch *chunk
+		select {
+		case ch = <-r.queue:
+		case <-r.ctx.Done():
+			return 0, r.ctx.Err()
+		}
+		select {
+		case <-ch.done:
+		case <-r.ctx.Done():
+			return 0, r.ctx.Err()
+		}
+		r.cur, r.off = ch, 0
+		r.left--
+	}
+	n := copy(p, r.cur.buf[r.off:])
+	r.off += n
+	return n, nil
+}
