@@ -24,17 +24,16 @@ func (m *Migrator) apply(ctx context.Context, conn *pgxpool.Conn, p pendingFile)
 		Description: p.file.Desc(),
 		Type:        revisionExecute,
 		Total:       len(stmts),
-		ExecutedAt:  time.Now().UTC(),
+		ExecutedAt:  time.Now(),
 		Hash:        p.hash,
 		Operator:    OperatorVersion,
 	}
-	start := time.Now()
 	if p.mode == txModeNone {
 		err = m.applyStatements(ctx, conn, p, stmts, rev)
 	} else {
 		err = m.applyInTx(ctx, conn, stmts, rev)
 	}
-	rev.ExecutionTime = time.Since(start)
+	rev.ExecutionTime = time.Since(rev.ExecutedAt)
 	applied := Applied{Version: rev.Version, Name: rev.Description, Statements: len(stmts), Duration: rev.ExecutionTime}
 	if err != nil {
 		return applied, m.recordFailure(ctx, conn, p.file, rev, err)
@@ -60,6 +59,7 @@ func (m *Migrator) applyInTx(ctx context.Context, conn *pgxpool.Conn, stmts []st
 		}
 		rev.Applied = len(stmts)
 		rev.PartialHashes = nil
+		rev.ExecutionTime = time.Since(rev.ExecutedAt)
 		if err := writeRevision(ctx, tx, rev); err != nil {
 			return fmt.Errorf("record revision: %w", err)
 		}
@@ -86,6 +86,7 @@ func (m *Migrator) applyStatements(ctx context.Context, conn *pgxpool.Conn, p pe
 		}
 		rev.Applied = i + 1
 		rev.PartialHashes = append(rev.PartialHashes, stmtHash(s))
+		rev.ExecutionTime = time.Since(rev.ExecutedAt)
 		if rev.Applied < len(stmts) {
 			if err := writeRevision(ctx, conn, rev); err != nil {
 				return fmt.Errorf("record progress: %w", err)
@@ -93,6 +94,7 @@ func (m *Migrator) applyStatements(ctx context.Context, conn *pgxpool.Conn, p pe
 		}
 	}
 	rev.PartialHashes = nil
+	rev.ExecutionTime = time.Since(rev.ExecutedAt)
 	return writeRevision(ctx, conn, rev)
 }
 

@@ -226,4 +226,3 @@ func newMigrateHashCommand() *cobra.Command {
 	cmd.Flags().StringVar(&dir, "dir", filepath.Join(checkoutRoot(), migrationsDir), "migration directory")
 	return cmd
 }
-

@@ -47,10 +47,10 @@ func candidateBinDirs() []string {
 		dirs = append(dirs, strings.TrimSpace(string(out)))
 	}
 	for _, pattern := range []string{
-		"/usr/lib/postgresql/*/bin",              // Debian, Ubuntu
-		"/usr/pgsql-*/bin",                       // PGDG packages on RHEL and Fedora
-		"/opt/homebrew/opt/postgresql@*/bin",     // Homebrew on Apple silicon
-		"/usr/local/opt/postgresql@*/bin",        // Homebrew on Intel
+		"/usr/lib/postgresql/*/bin",          // Debian, Ubuntu
+		"/usr/pgsql-*/bin",                   // PGDG packages on RHEL and Fedora
+		"/opt/homebrew/opt/postgresql@*/bin", // Homebrew on Apple silicon
+		"/usr/local/opt/postgresql@*/bin",    // Homebrew on Intel
 		"/Applications/Postgres.app/Contents/Versions/*/bin",
 	} {
 		dirs = append(dirs, newestFirst(pattern)...)
