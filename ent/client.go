@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/forgedb/forge/ent/authtoken"
+	"github.com/forgedb/forge/ent/customerstat"
 	"github.com/forgedb/forge/ent/order"
 	"github.com/forgedb/forge/ent/orderitem"
 	"github.com/forgedb/forge/ent/product"
@@ -31,6 +32,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// AuthToken is the client for interacting with the AuthToken builders.
 	AuthToken *AuthTokenClient
+	// CustomerStat is the client for interacting with the CustomerStat builders.
+	CustomerStat *CustomerStatClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderItem is the client for interacting with the OrderItem builders.
@@ -51,6 +54,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.AuthToken = NewAuthTokenClient(c.config)
+	c.CustomerStat = NewCustomerStatClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.OrderItem = NewOrderItemClient(c.config)
 	c.Product = NewProductClient(c.config)
@@ -145,13 +149,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:       ctx,
-		config:    cfg,
-		AuthToken: NewAuthTokenClient(cfg),
-		Order:     NewOrderClient(cfg),
-		OrderItem: NewOrderItemClient(cfg),
-		Product:   NewProductClient(cfg),
-		User:      NewUserClient(cfg),
+		ctx:          ctx,
+		config:       cfg,
+		AuthToken:    NewAuthTokenClient(cfg),
+		CustomerStat: NewCustomerStatClient(cfg),
+		Order:        NewOrderClient(cfg),
+		OrderItem:    NewOrderItemClient(cfg),
+		Product:      NewProductClient(cfg),
+		User:         NewUserClient(cfg),
 	}, nil
 }
 
@@ -169,13 +174,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:       ctx,
-		config:    cfg,
-		AuthToken: NewAuthTokenClient(cfg),
-		Order:     NewOrderClient(cfg),
-		OrderItem: NewOrderItemClient(cfg),
-		Product:   NewProductClient(cfg),
-		User:      NewUserClient(cfg),
+		ctx:          ctx,
+		config:       cfg,
+		AuthToken:    NewAuthTokenClient(cfg),
+		CustomerStat: NewCustomerStatClient(cfg),
+		Order:        NewOrderClient(cfg),
+		OrderItem:    NewOrderItemClient(cfg),
+		Product:      NewProductClient(cfg),
+		User:         NewUserClient(cfg),
 	}, nil
 }
 
@@ -204,21 +210,21 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.AuthToken.Use(hooks...)
-	c.Order.Use(hooks...)
-	c.OrderItem.Use(hooks...)
-	c.Product.Use(hooks...)
-	c.User.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.AuthToken, c.CustomerStat, c.Order, c.OrderItem, c.Product, c.User,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.AuthToken.Intercept(interceptors...)
-	c.Order.Intercept(interceptors...)
-	c.OrderItem.Intercept(interceptors...)
-	c.Product.Intercept(interceptors...)
-	c.User.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.AuthToken, c.CustomerStat, c.Order, c.OrderItem, c.Product, c.User,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -226,6 +232,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AuthTokenMutation:
 		return c.AuthToken.mutate(ctx, m)
+	case *CustomerStatMutation:
+		return c.CustomerStat.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *OrderItemMutation:
@@ -385,6 +393,139 @@ func (c *AuthTokenClient) mutate(ctx context.Context, m *AuthTokenMutation) (Val
 		return (&AuthTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuthToken mutation op: %q", m.Op())
+	}
+}
+
+// CustomerStatClient is a client for the CustomerStat schema.
+type CustomerStatClient struct {
+	config
+}
+
+// NewCustomerStatClient returns a client for the CustomerStat from the given config.
+func NewCustomerStatClient(c config) *CustomerStatClient {
+	return &CustomerStatClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `customerstat.Hooks(f(g(h())))`.
+func (c *CustomerStatClient) Use(hooks ...Hook) {
+	c.hooks.CustomerStat = append(c.hooks.CustomerStat, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `customerstat.Intercept(f(g(h())))`.
+func (c *CustomerStatClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CustomerStat = append(c.inters.CustomerStat, interceptors...)
+}
+
+// Create returns a builder for creating a CustomerStat entity.
+func (c *CustomerStatClient) Create() *CustomerStatCreate {
+	mutation := newCustomerStatMutation(c.config, OpCreate)
+	return &CustomerStatCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CustomerStat entities.
+func (c *CustomerStatClient) CreateBulk(builders ...*CustomerStatCreate) *CustomerStatCreateBulk {
+	return &CustomerStatCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CustomerStatClient) MapCreateBulk(slice any, setFunc func(*CustomerStatCreate, int)) *CustomerStatCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CustomerStatCreateBulk{err: fmt.Errorf("calling to CustomerStatClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CustomerStatCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CustomerStatCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CustomerStat.
+func (c *CustomerStatClient) Update() *CustomerStatUpdate {
+	mutation := newCustomerStatMutation(c.config, OpUpdate)
+	return &CustomerStatUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CustomerStatClient) UpdateOne(_m *CustomerStat) *CustomerStatUpdateOne {
+	mutation := newCustomerStatMutation(c.config, OpUpdateOne, withCustomerStat(_m))
+	return &CustomerStatUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CustomerStatClient) UpdateOneID(id int64) *CustomerStatUpdateOne {
+	mutation := newCustomerStatMutation(c.config, OpUpdateOne, withCustomerStatID(id))
+	return &CustomerStatUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CustomerStat.
+func (c *CustomerStatClient) Delete() *CustomerStatDelete {
+	mutation := newCustomerStatMutation(c.config, OpDelete)
+	return &CustomerStatDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CustomerStatClient) DeleteOne(_m *CustomerStat) *CustomerStatDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CustomerStatClient) DeleteOneID(id int64) *CustomerStatDeleteOne {
+	builder := c.Delete().Where(customerstat.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CustomerStatDeleteOne{builder}
+}
+
+// Query returns a query builder for CustomerStat.
+func (c *CustomerStatClient) Query() *CustomerStatQuery {
+	return &CustomerStatQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCustomerStat},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CustomerStat entity by its id.
+func (c *CustomerStatClient) Get(ctx context.Context, id int64) (*CustomerStat, error) {
+	return c.Query().Where(customerstat.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CustomerStatClient) GetX(ctx context.Context, id int64) *CustomerStat {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CustomerStatClient) Hooks() []Hook {
+	return c.hooks.CustomerStat
+}
+
+// Interceptors returns the client interceptors.
+func (c *CustomerStatClient) Interceptors() []Interceptor {
+	return c.inters.CustomerStat
+}
+
+func (c *CustomerStatClient) mutate(ctx context.Context, m *CustomerStatMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CustomerStatCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CustomerStatUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CustomerStatUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CustomerStatDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CustomerStat mutation op: %q", m.Op())
 	}
 }
 
@@ -1035,10 +1176,10 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AuthToken, Order, OrderItem, Product, User []ent.Hook
+		AuthToken, CustomerStat, Order, OrderItem, Product, User []ent.Hook
 	}
 	inters struct {
-		AuthToken, Order, OrderItem, Product, User []ent.Interceptor
+		AuthToken, CustomerStat, Order, OrderItem, Product, User []ent.Interceptor
 	}
 )
 

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/forgedb/forge/ent/authtoken"
+	"github.com/forgedb/forge/ent/customerstat"
 	"github.com/forgedb/forge/ent/order"
 	"github.com/forgedb/forge/ent/orderitem"
 	"github.com/forgedb/forge/ent/product"
@@ -77,11 +78,12 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			authtoken.Table: authtoken.ValidColumn,
-			order.Table:     order.ValidColumn,
-			orderitem.Table: orderitem.ValidColumn,
-			product.Table:   product.ValidColumn,
-			user.Table:      user.ValidColumn,
+			authtoken.Table:    authtoken.ValidColumn,
+			customerstat.Table: customerstat.ValidColumn,
+			order.Table:        order.ValidColumn,
+			orderitem.Table:    orderitem.ValidColumn,
+			product.Table:      product.ValidColumn,
+			user.Table:         user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

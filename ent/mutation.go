@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/forgedb/forge/ent/authtoken"
+	"github.com/forgedb/forge/ent/customerstat"
 	"github.com/forgedb/forge/ent/order"
 	"github.com/forgedb/forge/ent/orderitem"
 	"github.com/forgedb/forge/ent/predicate"
@@ -29,11 +30,12 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAuthToken = "AuthToken"
-	TypeOrder     = "Order"
-	TypeOrderItem = "OrderItem"
-	TypeProduct   = "Product"
-	TypeUser      = "User"
+	TypeAuthToken    = "AuthToken"
+	TypeCustomerStat = "CustomerStat"
+	TypeOrder        = "Order"
+	TypeOrderItem    = "OrderItem"
+	TypeProduct      = "Product"
+	TypeUser         = "User"
 )
 
 // AuthTokenMutation represents an operation that mutates the AuthToken nodes in the graph.
@@ -585,6 +587,504 @@ func (m *AuthTokenMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AuthToken edge %s", name)
+}
+
+// CustomerStatMutation represents an operation that mutates the CustomerStat nodes in the graph.
+type CustomerStatMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int64
+	total_orders    *int64
+	addtotal_orders *int64
+	lifetime_value  *decimal.Decimal
+	last_order_at   *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*CustomerStat, error)
+	predicates      []predicate.CustomerStat
+}
+
+var _ ent.Mutation = (*CustomerStatMutation)(nil)
+
+// customerstatOption allows management of the mutation configuration using functional options.
+type customerstatOption func(*CustomerStatMutation)
+
+// newCustomerStatMutation creates new mutation for the CustomerStat entity.
+func newCustomerStatMutation(c config, op Op, opts ...customerstatOption) *CustomerStatMutation {
+	m := &CustomerStatMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCustomerStat,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCustomerStatID sets the ID field of the mutation.
+func withCustomerStatID(id int64) customerstatOption {
+	return func(m *CustomerStatMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CustomerStat
+		)
+		m.oldValue = func(ctx context.Context) (*CustomerStat, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CustomerStat.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCustomerStat sets the old CustomerStat of the mutation.
+func withCustomerStat(node *CustomerStat) customerstatOption {
+	return func(m *CustomerStatMutation) {
+		m.oldValue = func(context.Context) (*CustomerStat, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CustomerStatMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CustomerStatMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CustomerStat entities.
+func (m *CustomerStatMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CustomerStatMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CustomerStatMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CustomerStat.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTotalOrders sets the "total_orders" field.
+func (m *CustomerStatMutation) SetTotalOrders(i int64) {
+	m.total_orders = &i
+	m.addtotal_orders = nil
+}
+
+// TotalOrders returns the value of the "total_orders" field in the mutation.
+func (m *CustomerStatMutation) TotalOrders() (r int64, exists bool) {
+	v := m.total_orders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalOrders returns the old "total_orders" field's value of the CustomerStat entity.
+// If the CustomerStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerStatMutation) OldTotalOrders(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalOrders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalOrders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalOrders: %w", err)
+	}
+	return oldValue.TotalOrders, nil
+}
+
+// AddTotalOrders adds i to the "total_orders" field.
+func (m *CustomerStatMutation) AddTotalOrders(i int64) {
+	if m.addtotal_orders != nil {
+		*m.addtotal_orders += i
+	} else {
+		m.addtotal_orders = &i
+	}
+}
+
+// AddedTotalOrders returns the value that was added to the "total_orders" field in this mutation.
+func (m *CustomerStatMutation) AddedTotalOrders() (r int64, exists bool) {
+	v := m.addtotal_orders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotalOrders resets all changes to the "total_orders" field.
+func (m *CustomerStatMutation) ResetTotalOrders() {
+	m.total_orders = nil
+	m.addtotal_orders = nil
+}
+
+// SetLifetimeValue sets the "lifetime_value" field.
+func (m *CustomerStatMutation) SetLifetimeValue(d decimal.Decimal) {
+	m.lifetime_value = &d
+}
+
+// LifetimeValue returns the value of the "lifetime_value" field in the mutation.
+func (m *CustomerStatMutation) LifetimeValue() (r decimal.Decimal, exists bool) {
+	v := m.lifetime_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLifetimeValue returns the old "lifetime_value" field's value of the CustomerStat entity.
+// If the CustomerStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerStatMutation) OldLifetimeValue(ctx context.Context) (v decimal.Decimal, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLifetimeValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLifetimeValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLifetimeValue: %w", err)
+	}
+	return oldValue.LifetimeValue, nil
+}
+
+// ResetLifetimeValue resets all changes to the "lifetime_value" field.
+func (m *CustomerStatMutation) ResetLifetimeValue() {
+	m.lifetime_value = nil
+}
+
+// SetLastOrderAt sets the "last_order_at" field.
+func (m *CustomerStatMutation) SetLastOrderAt(t time.Time) {
+	m.last_order_at = &t
+}
+
+// LastOrderAt returns the value of the "last_order_at" field in the mutation.
+func (m *CustomerStatMutation) LastOrderAt() (r time.Time, exists bool) {
+	v := m.last_order_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastOrderAt returns the old "last_order_at" field's value of the CustomerStat entity.
+// If the CustomerStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerStatMutation) OldLastOrderAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastOrderAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastOrderAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastOrderAt: %w", err)
+	}
+	return oldValue.LastOrderAt, nil
+}
+
+// ClearLastOrderAt clears the value of the "last_order_at" field.
+func (m *CustomerStatMutation) ClearLastOrderAt() {
+	m.last_order_at = nil
+	m.clearedFields[customerstat.FieldLastOrderAt] = struct{}{}
+}
+
+// LastOrderAtCleared returns if the "last_order_at" field was cleared in this mutation.
+func (m *CustomerStatMutation) LastOrderAtCleared() bool {
+	_, ok := m.clearedFields[customerstat.FieldLastOrderAt]
+	return ok
+}
+
+// ResetLastOrderAt resets all changes to the "last_order_at" field.
+func (m *CustomerStatMutation) ResetLastOrderAt() {
+	m.last_order_at = nil
+	delete(m.clearedFields, customerstat.FieldLastOrderAt)
+}
+
+// Where appends a list predicates to the CustomerStatMutation builder.
+func (m *CustomerStatMutation) Where(ps ...predicate.CustomerStat) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CustomerStatMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CustomerStatMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CustomerStat, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CustomerStatMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CustomerStatMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CustomerStat).
+func (m *CustomerStatMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CustomerStatMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.total_orders != nil {
+		fields = append(fields, customerstat.FieldTotalOrders)
+	}
+	if m.lifetime_value != nil {
+		fields = append(fields, customerstat.FieldLifetimeValue)
+	}
+	if m.last_order_at != nil {
+		fields = append(fields, customerstat.FieldLastOrderAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CustomerStatMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case customerstat.FieldTotalOrders:
+		return m.TotalOrders()
+	case customerstat.FieldLifetimeValue:
+		return m.LifetimeValue()
+	case customerstat.FieldLastOrderAt:
+		return m.LastOrderAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CustomerStatMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case customerstat.FieldTotalOrders:
+		return m.OldTotalOrders(ctx)
+	case customerstat.FieldLifetimeValue:
+		return m.OldLifetimeValue(ctx)
+	case customerstat.FieldLastOrderAt:
+		return m.OldLastOrderAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown CustomerStat field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CustomerStatMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case customerstat.FieldTotalOrders:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalOrders(v)
+		return nil
+	case customerstat.FieldLifetimeValue:
+		v, ok := value.(decimal.Decimal)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLifetimeValue(v)
+		return nil
+	case customerstat.FieldLastOrderAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastOrderAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerStat field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CustomerStatMutation) AddedFields() []string {
+	var fields []string
+	if m.addtotal_orders != nil {
+		fields = append(fields, customerstat.FieldTotalOrders)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CustomerStatMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case customerstat.FieldTotalOrders:
+		return m.AddedTotalOrders()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CustomerStatMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case customerstat.FieldTotalOrders:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotalOrders(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerStat numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CustomerStatMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(customerstat.FieldLastOrderAt) {
+		fields = append(fields, customerstat.FieldLastOrderAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CustomerStatMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CustomerStatMutation) ClearField(name string) error {
+	switch name {
+	case customerstat.FieldLastOrderAt:
+		m.ClearLastOrderAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerStat nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CustomerStatMutation) ResetField(name string) error {
+	switch name {
+	case customerstat.FieldTotalOrders:
+		m.ResetTotalOrders()
+		return nil
+	case customerstat.FieldLifetimeValue:
+		m.ResetLifetimeValue()
+		return nil
+	case customerstat.FieldLastOrderAt:
+		m.ResetLastOrderAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerStat field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CustomerStatMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CustomerStatMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CustomerStatMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CustomerStatMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CustomerStatMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CustomerStatMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CustomerStatMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CustomerStat unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CustomerStatMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CustomerStat edge %s", name)
 }
 
 // OrderMutation represents an operation that mutates the Order nodes in the graph.

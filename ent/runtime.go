@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/forgedb/forge/ent/authtoken"
+	"github.com/forgedb/forge/ent/customerstat"
 	"github.com/forgedb/forge/ent/order"
 	"github.com/forgedb/forge/ent/product"
 	"github.com/forgedb/forge/ent/schema"
 	"github.com/forgedb/forge/ent/user"
+	"github.com/shopspring/decimal"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -29,6 +31,18 @@ func init() {
 	authtokenDescTokenHash := authtokenFields[2].Descriptor()
 	// authtoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
 	authtoken.TokenHashValidator = authtokenDescTokenHash.Validators[0].(func([]byte) error)
+	customerstatFields := schema.CustomerStat{}.Fields()
+	_ = customerstatFields
+	// customerstatDescTotalOrders is the schema descriptor for total_orders field.
+	customerstatDescTotalOrders := customerstatFields[1].Descriptor()
+	// customerstat.DefaultTotalOrders holds the default value on creation for the total_orders field.
+	customerstat.DefaultTotalOrders = customerstatDescTotalOrders.Default.(int64)
+	// customerstat.TotalOrdersValidator is a validator for the "total_orders" field. It is called by the builders before save.
+	customerstat.TotalOrdersValidator = customerstatDescTotalOrders.Validators[0].(func(int64) error)
+	// customerstatDescLifetimeValue is the schema descriptor for lifetime_value field.
+	customerstatDescLifetimeValue := customerstatFields[2].Descriptor()
+	// customerstat.DefaultLifetimeValue holds the default value on creation for the lifetime_value field.
+	customerstat.DefaultLifetimeValue = customerstatDescLifetimeValue.Default.(decimal.Decimal)
 	orderMixin := schema.Order{}.Mixin()
 	orderMixinFields0 := orderMixin[0].Fields()
 	_ = orderMixinFields0

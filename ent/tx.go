@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// AuthToken is the client for interacting with the AuthToken builders.
 	AuthToken *AuthTokenClient
+	// CustomerStat is the client for interacting with the CustomerStat builders.
+	CustomerStat *CustomerStatClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderItem is the client for interacting with the OrderItem builders.
@@ -156,6 +158,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.AuthToken = NewAuthTokenClient(tx.config)
+	tx.CustomerStat = NewCustomerStatClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderItem = NewOrderItemClient(tx.config)
 	tx.Product = NewProductClient(tx.config)

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/forgedb/forge/ent"
 	"github.com/forgedb/forge/ent/authtoken"
+	"github.com/forgedb/forge/ent/customerstat"
 	"github.com/forgedb/forge/ent/order"
 	"github.com/forgedb/forge/ent/orderitem"
 	"github.com/forgedb/forge/ent/predicate"
@@ -97,6 +98,33 @@ func (f TraverseAuthToken) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuthTokenQuery", q)
+}
+
+// The CustomerStatFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CustomerStatFunc func(context.Context, *ent.CustomerStatQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CustomerStatFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CustomerStatQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CustomerStatQuery", q)
+}
+
+// The TraverseCustomerStat type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCustomerStat func(context.Context, *ent.CustomerStatQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCustomerStat) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCustomerStat) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CustomerStatQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CustomerStatQuery", q)
 }
 
 // The OrderFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -212,6 +240,8 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.AuthTokenQuery:
 		return &query[*ent.AuthTokenQuery, predicate.AuthToken, authtoken.OrderOption]{typ: ent.TypeAuthToken, tq: q}, nil
+	case *ent.CustomerStatQuery:
+		return &query[*ent.CustomerStatQuery, predicate.CustomerStat, customerstat.OrderOption]{typ: ent.TypeCustomerStat, tq: q}, nil
 	case *ent.OrderQuery:
 		return &query[*ent.OrderQuery, predicate.Order, order.OrderOption]{typ: ent.TypeOrder, tq: q}, nil
 	case *ent.OrderItemQuery:

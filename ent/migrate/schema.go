@@ -48,6 +48,26 @@ var (
 			},
 		},
 	}
+	// CustomerStatsColumns holds the columns for the "customer_stats" table.
+	CustomerStatsColumns = []*schema.Column{
+		{Name: "user_id", Type: field.TypeInt64},
+		{Name: "total_orders", Type: field.TypeInt64, Default: 0},
+		{Name: "lifetime_value", Type: field.TypeOther, Default: "0", SchemaType: map[string]string{"postgres": "numeric"}},
+		{Name: "last_order_at", Type: field.TypeTime, Nullable: true},
+	}
+	// CustomerStatsTable holds the schema information for the "customer_stats" table.
+	CustomerStatsTable = &schema.Table{
+		Name:       "customer_stats",
+		Columns:    CustomerStatsColumns,
+		PrimaryKey: []*schema.Column{CustomerStatsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "customer_stats_lifetime_value_user_id_idx",
+				Unique:  false,
+				Columns: []*schema.Column{CustomerStatsColumns[2], CustomerStatsColumns[0]},
+			},
+		},
+	}
 	// OrdersColumns holds the columns for the "orders" table.
 	OrdersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -174,6 +194,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AuthTokensTable,
+		CustomerStatsTable,
 		OrdersTable,
 		OrderItemsTable,
 		ProductsTable,
@@ -183,6 +204,13 @@ var (
 
 func init() {
 	AuthTokensTable.ForeignKeys[0].RefTable = UsersTable
+	CustomerStatsTable.Annotation = &entsql.Annotation{
+		Table: "customer_stats",
+	}
+	CustomerStatsTable.Annotation.Checks = map[string]string{
+		"customer_stats_lifetime_value_check": "lifetime_value >= 0",
+		"customer_stats_total_orders_check":   "total_orders >= 0",
+	}
 	OrdersTable.ForeignKeys[0].RefTable = UsersTable
 	OrderItemsTable.ForeignKeys[0].RefTable = OrdersTable
 	OrderItemsTable.ForeignKeys[1].RefTable = ProductsTable

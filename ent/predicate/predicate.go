@@ -9,6 +9,9 @@ import (
 // AuthToken is the predicate function for authtoken builders.
 type AuthToken func(*sql.Selector)
 
+// CustomerStat is the predicate function for customerstat builders.
+type CustomerStat func(*sql.Selector)
+
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 
