@@ -5,9 +5,7 @@ package migrategen
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -22,10 +20,10 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	entschema "entgo.io/ent/dialect/sql/schema"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	entmigrate "github.com/forgedb/forge/ent/migrate"
+	"github.com/forgedb/forge/internal/devdb"
 	forgemigrate "github.com/forgedb/forge/migrate"
 )
 
@@ -313,33 +311,13 @@ func unqualified(o *migrate.PlanOptions) {
 	o.SchemaQualifier = &empty
 }
 
-// createDevDatabase creates an empty database next to adminURL's and returns a connection
-// to it and a function that drops it.
+// createDevDatabase creates a throwaway database and returns a connection to it and a
+// function that closes the connection and drops the database.
 func createDevDatabase(ctx context.Context, adminURL string) (*sql.DB, func(), error) {
-	cfg, err := pgx.ParseConfig(adminURL)
+	cfg, drop, err := devdb.Create(ctx, adminURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("invalid dev server URL: %w", err)
+		return nil, nil, err
 	}
-	admin, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("connect to dev server: %w", err)
-	}
-	suffix := make([]byte, 6)
-	_, _ = rand.Read(suffix)
-	name := "forge_dev_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close(ctx)
-		return nil, nil, fmt.Errorf("create dev database (the role needs CREATEDB): %w", err)
-	}
-	devCfg := cfg.Copy()
-	devCfg.Database = name
-	db := stdlib.OpenDB(*devCfg)
-	cleanup := func() {
-		_ = db.Close()
-		dropCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		_, _ = admin.Exec(dropCtx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		admin.Close(dropCtx)
-	}
-	return db, cleanup, nil
+	db := stdlib.OpenDB(*cfg)
+	return db, func() { _ = db.Close(); drop() }, nil
 }
