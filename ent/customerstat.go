@@ -23,7 +23,11 @@ type CustomerStat struct {
 	// LifetimeValue holds the value of the "lifetime_value" field.
 	LifetimeValue decimal.Decimal `json:"lifetime_value,omitempty"`
 	// LastOrderAt holds the value of the "last_order_at" field.
-	LastOrderAt  *time.Time `json:"last_order_at,omitempty"`
+	LastOrderAt *time.Time `json:"last_order_at,omitempty"`
+	// SignedUpAt holds the value of the "signed_up_at" field.
+	SignedUpAt time.Time `json:"signed_up_at,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt    *time.Time `json:"deleted_at,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -36,7 +40,7 @@ func (*CustomerStat) scanValues(columns []string) ([]any, error) {
 			values[i] = new(decimal.Decimal)
 		case customerstat.FieldID, customerstat.FieldTotalOrders:
 			values[i] = new(sql.NullInt64)
-		case customerstat.FieldLastOrderAt:
+		case customerstat.FieldLastOrderAt, customerstat.FieldSignedUpAt, customerstat.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -77,6 +81,19 @@ func (_m *CustomerStat) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastOrderAt = new(time.Time)
 				*_m.LastOrderAt = value.Time
+			}
+		case customerstat.FieldSignedUpAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field signed_up_at", values[i])
+			} else if value.Valid {
+				_m.SignedUpAt = value.Time
+			}
+		case customerstat.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -122,6 +139,14 @@ func (_m *CustomerStat) String() string {
 	builder.WriteString(", ")
 	if v := _m.LastOrderAt; v != nil {
 		builder.WriteString("last_order_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("signed_up_at=")
+	builder.WriteString(_m.SignedUpAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

@@ -65,6 +65,26 @@ func (_c *CustomerStatCreate) SetNillableLastOrderAt(v *time.Time) *CustomerStat
 	return _c
 }
 
+// SetSignedUpAt sets the "signed_up_at" field.
+func (_c *CustomerStatCreate) SetSignedUpAt(v time.Time) *CustomerStatCreate {
+	_c.mutation.SetSignedUpAt(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *CustomerStatCreate) SetDeletedAt(v time.Time) *CustomerStatCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *CustomerStatCreate) SetNillableDeletedAt(v *time.Time) *CustomerStatCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CustomerStatCreate) SetID(v int64) *CustomerStatCreate {
 	_c.mutation.SetID(v)
@@ -129,6 +149,9 @@ func (_c *CustomerStatCreate) check() error {
 	if _, ok := _c.mutation.LifetimeValue(); !ok {
 		return &ValidationError{Name: "lifetime_value", err: errors.New(`ent: missing required field "CustomerStat.lifetime_value"`)}
 	}
+	if _, ok := _c.mutation.SignedUpAt(); !ok {
+		return &ValidationError{Name: "signed_up_at", err: errors.New(`ent: missing required field "CustomerStat.signed_up_at"`)}
+	}
 	return nil
 }
 
@@ -173,6 +196,14 @@ func (_c *CustomerStatCreate) createSpec() (*CustomerStat, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.LastOrderAt(); ok {
 		_spec.SetField(customerstat.FieldLastOrderAt, field.TypeTime, value)
 		_node.LastOrderAt = &value
+	}
+	if value, ok := _c.mutation.SignedUpAt(); ok {
+		_spec.SetField(customerstat.FieldSignedUpAt, field.TypeTime, value)
+		_node.SignedUpAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(customerstat.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
 	}
 	return _node, _spec
 }
@@ -271,6 +302,36 @@ func (u *CustomerStatUpsert) UpdateLastOrderAt() *CustomerStatUpsert {
 // ClearLastOrderAt clears the value of the "last_order_at" field.
 func (u *CustomerStatUpsert) ClearLastOrderAt() *CustomerStatUpsert {
 	u.SetNull(customerstat.FieldLastOrderAt)
+	return u
+}
+
+// SetSignedUpAt sets the "signed_up_at" field.
+func (u *CustomerStatUpsert) SetSignedUpAt(v time.Time) *CustomerStatUpsert {
+	u.Set(customerstat.FieldSignedUpAt, v)
+	return u
+}
+
+// UpdateSignedUpAt sets the "signed_up_at" field to the value that was provided on create.
+func (u *CustomerStatUpsert) UpdateSignedUpAt() *CustomerStatUpsert {
+	u.SetExcluded(customerstat.FieldSignedUpAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *CustomerStatUpsert) SetDeletedAt(v time.Time) *CustomerStatUpsert {
+	u.Set(customerstat.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *CustomerStatUpsert) UpdateDeletedAt() *CustomerStatUpsert {
+	u.SetExcluded(customerstat.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *CustomerStatUpsert) ClearDeletedAt() *CustomerStatUpsert {
+	u.SetNull(customerstat.FieldDeletedAt)
 	return u
 }
 
@@ -375,6 +436,41 @@ func (u *CustomerStatUpsertOne) UpdateLastOrderAt() *CustomerStatUpsertOne {
 func (u *CustomerStatUpsertOne) ClearLastOrderAt() *CustomerStatUpsertOne {
 	return u.Update(func(s *CustomerStatUpsert) {
 		s.ClearLastOrderAt()
+	})
+}
+
+// SetSignedUpAt sets the "signed_up_at" field.
+func (u *CustomerStatUpsertOne) SetSignedUpAt(v time.Time) *CustomerStatUpsertOne {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.SetSignedUpAt(v)
+	})
+}
+
+// UpdateSignedUpAt sets the "signed_up_at" field to the value that was provided on create.
+func (u *CustomerStatUpsertOne) UpdateSignedUpAt() *CustomerStatUpsertOne {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.UpdateSignedUpAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *CustomerStatUpsertOne) SetDeletedAt(v time.Time) *CustomerStatUpsertOne {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *CustomerStatUpsertOne) UpdateDeletedAt() *CustomerStatUpsertOne {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *CustomerStatUpsertOne) ClearDeletedAt() *CustomerStatUpsertOne {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.ClearDeletedAt()
 	})
 }
 
@@ -645,6 +741,41 @@ func (u *CustomerStatUpsertBulk) UpdateLastOrderAt() *CustomerStatUpsertBulk {
 func (u *CustomerStatUpsertBulk) ClearLastOrderAt() *CustomerStatUpsertBulk {
 	return u.Update(func(s *CustomerStatUpsert) {
 		s.ClearLastOrderAt()
+	})
+}
+
+// SetSignedUpAt sets the "signed_up_at" field.
+func (u *CustomerStatUpsertBulk) SetSignedUpAt(v time.Time) *CustomerStatUpsertBulk {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.SetSignedUpAt(v)
+	})
+}
+
+// UpdateSignedUpAt sets the "signed_up_at" field to the value that was provided on create.
+func (u *CustomerStatUpsertBulk) UpdateSignedUpAt() *CustomerStatUpsertBulk {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.UpdateSignedUpAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *CustomerStatUpsertBulk) SetDeletedAt(v time.Time) *CustomerStatUpsertBulk {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *CustomerStatUpsertBulk) UpdateDeletedAt() *CustomerStatUpsertBulk {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *CustomerStatUpsertBulk) ClearDeletedAt() *CustomerStatUpsertBulk {
+	return u.Update(func(s *CustomerStatUpsert) {
+		s.ClearDeletedAt()
 	})
 }
 

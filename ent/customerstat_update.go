@@ -85,6 +85,40 @@ func (_u *CustomerStatUpdate) ClearLastOrderAt() *CustomerStatUpdate {
 	return _u
 }
 
+// SetSignedUpAt sets the "signed_up_at" field.
+func (_u *CustomerStatUpdate) SetSignedUpAt(v time.Time) *CustomerStatUpdate {
+	_u.mutation.SetSignedUpAt(v)
+	return _u
+}
+
+// SetNillableSignedUpAt sets the "signed_up_at" field if the given value is not nil.
+func (_u *CustomerStatUpdate) SetNillableSignedUpAt(v *time.Time) *CustomerStatUpdate {
+	if v != nil {
+		_u.SetSignedUpAt(*v)
+	}
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *CustomerStatUpdate) SetDeletedAt(v time.Time) *CustomerStatUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *CustomerStatUpdate) SetNillableDeletedAt(v *time.Time) *CustomerStatUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *CustomerStatUpdate) ClearDeletedAt() *CustomerStatUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the CustomerStatMutation object of the builder.
 func (_u *CustomerStatUpdate) Mutation() *CustomerStatMutation {
 	return _u.mutation
@@ -160,6 +194,15 @@ func (_u *CustomerStatUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.LastOrderAtCleared() {
 		_spec.ClearField(customerstat.FieldLastOrderAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.SignedUpAt(); ok {
+		_spec.SetField(customerstat.FieldSignedUpAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(customerstat.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(customerstat.FieldDeletedAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -234,6 +277,40 @@ func (_u *CustomerStatUpdateOne) SetNillableLastOrderAt(v *time.Time) *CustomerS
 // ClearLastOrderAt clears the value of the "last_order_at" field.
 func (_u *CustomerStatUpdateOne) ClearLastOrderAt() *CustomerStatUpdateOne {
 	_u.mutation.ClearLastOrderAt()
+	return _u
+}
+
+// SetSignedUpAt sets the "signed_up_at" field.
+func (_u *CustomerStatUpdateOne) SetSignedUpAt(v time.Time) *CustomerStatUpdateOne {
+	_u.mutation.SetSignedUpAt(v)
+	return _u
+}
+
+// SetNillableSignedUpAt sets the "signed_up_at" field if the given value is not nil.
+func (_u *CustomerStatUpdateOne) SetNillableSignedUpAt(v *time.Time) *CustomerStatUpdateOne {
+	if v != nil {
+		_u.SetSignedUpAt(*v)
+	}
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *CustomerStatUpdateOne) SetDeletedAt(v time.Time) *CustomerStatUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *CustomerStatUpdateOne) SetNillableDeletedAt(v *time.Time) *CustomerStatUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *CustomerStatUpdateOne) ClearDeletedAt() *CustomerStatUpdateOne {
+	_u.mutation.ClearDeletedAt()
 	return _u
 }
 
@@ -341,6 +418,15 @@ func (_u *CustomerStatUpdateOne) sqlSave(ctx context.Context) (_node *CustomerSt
 	}
 	if _u.mutation.LastOrderAtCleared() {
 		_spec.ClearField(customerstat.FieldLastOrderAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SignedUpAt(); ok {
+		_spec.SetField(customerstat.FieldSignedUpAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(customerstat.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(customerstat.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &CustomerStat{config: _u.config}

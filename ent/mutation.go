@@ -599,6 +599,8 @@ type CustomerStatMutation struct {
 	addtotal_orders *int64
 	lifetime_value  *decimal.Decimal
 	last_order_at   *time.Time
+	signed_up_at    *time.Time
+	deleted_at      *time.Time
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*CustomerStat, error)
@@ -850,6 +852,91 @@ func (m *CustomerStatMutation) ResetLastOrderAt() {
 	delete(m.clearedFields, customerstat.FieldLastOrderAt)
 }
 
+// SetSignedUpAt sets the "signed_up_at" field.
+func (m *CustomerStatMutation) SetSignedUpAt(t time.Time) {
+	m.signed_up_at = &t
+}
+
+// SignedUpAt returns the value of the "signed_up_at" field in the mutation.
+func (m *CustomerStatMutation) SignedUpAt() (r time.Time, exists bool) {
+	v := m.signed_up_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignedUpAt returns the old "signed_up_at" field's value of the CustomerStat entity.
+// If the CustomerStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerStatMutation) OldSignedUpAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignedUpAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignedUpAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignedUpAt: %w", err)
+	}
+	return oldValue.SignedUpAt, nil
+}
+
+// ResetSignedUpAt resets all changes to the "signed_up_at" field.
+func (m *CustomerStatMutation) ResetSignedUpAt() {
+	m.signed_up_at = nil
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (m *CustomerStatMutation) SetDeletedAt(t time.Time) {
+	m.deleted_at = &t
+}
+
+// DeletedAt returns the value of the "deleted_at" field in the mutation.
+func (m *CustomerStatMutation) DeletedAt() (r time.Time, exists bool) {
+	v := m.deleted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAt returns the old "deleted_at" field's value of the CustomerStat entity.
+// If the CustomerStat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerStatMutation) OldDeletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAt: %w", err)
+	}
+	return oldValue.DeletedAt, nil
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (m *CustomerStatMutation) ClearDeletedAt() {
+	m.deleted_at = nil
+	m.clearedFields[customerstat.FieldDeletedAt] = struct{}{}
+}
+
+// DeletedAtCleared returns if the "deleted_at" field was cleared in this mutation.
+func (m *CustomerStatMutation) DeletedAtCleared() bool {
+	_, ok := m.clearedFields[customerstat.FieldDeletedAt]
+	return ok
+}
+
+// ResetDeletedAt resets all changes to the "deleted_at" field.
+func (m *CustomerStatMutation) ResetDeletedAt() {
+	m.deleted_at = nil
+	delete(m.clearedFields, customerstat.FieldDeletedAt)
+}
+
 // Where appends a list predicates to the CustomerStatMutation builder.
 func (m *CustomerStatMutation) Where(ps ...predicate.CustomerStat) {
 	m.predicates = append(m.predicates, ps...)
@@ -884,7 +971,7 @@ func (m *CustomerStatMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerStatMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 5)
 	if m.total_orders != nil {
 		fields = append(fields, customerstat.FieldTotalOrders)
 	}
@@ -893,6 +980,12 @@ func (m *CustomerStatMutation) Fields() []string {
 	}
 	if m.last_order_at != nil {
 		fields = append(fields, customerstat.FieldLastOrderAt)
+	}
+	if m.signed_up_at != nil {
+		fields = append(fields, customerstat.FieldSignedUpAt)
+	}
+	if m.deleted_at != nil {
+		fields = append(fields, customerstat.FieldDeletedAt)
 	}
 	return fields
 }
@@ -908,6 +1001,10 @@ func (m *CustomerStatMutation) Field(name string) (ent.Value, bool) {
 		return m.LifetimeValue()
 	case customerstat.FieldLastOrderAt:
 		return m.LastOrderAt()
+	case customerstat.FieldSignedUpAt:
+		return m.SignedUpAt()
+	case customerstat.FieldDeletedAt:
+		return m.DeletedAt()
 	}
 	return nil, false
 }
@@ -923,6 +1020,10 @@ func (m *CustomerStatMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldLifetimeValue(ctx)
 	case customerstat.FieldLastOrderAt:
 		return m.OldLastOrderAt(ctx)
+	case customerstat.FieldSignedUpAt:
+		return m.OldSignedUpAt(ctx)
+	case customerstat.FieldDeletedAt:
+		return m.OldDeletedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown CustomerStat field %s", name)
 }
@@ -952,6 +1053,20 @@ func (m *CustomerStatMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLastOrderAt(v)
+		return nil
+	case customerstat.FieldSignedUpAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignedUpAt(v)
+		return nil
+	case customerstat.FieldDeletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAt(v)
 		return nil
 	}
 	return fmt.Errorf("unknown CustomerStat field %s", name)
@@ -1001,6 +1116,9 @@ func (m *CustomerStatMutation) ClearedFields() []string {
 	if m.FieldCleared(customerstat.FieldLastOrderAt) {
 		fields = append(fields, customerstat.FieldLastOrderAt)
 	}
+	if m.FieldCleared(customerstat.FieldDeletedAt) {
+		fields = append(fields, customerstat.FieldDeletedAt)
+	}
 	return fields
 }
 
@@ -1018,6 +1136,9 @@ func (m *CustomerStatMutation) ClearField(name string) error {
 	case customerstat.FieldLastOrderAt:
 		m.ClearLastOrderAt()
 		return nil
+	case customerstat.FieldDeletedAt:
+		m.ClearDeletedAt()
+		return nil
 	}
 	return fmt.Errorf("unknown CustomerStat nullable field %s", name)
 }
@@ -1034,6 +1155,12 @@ func (m *CustomerStatMutation) ResetField(name string) error {
 		return nil
 	case customerstat.FieldLastOrderAt:
 		m.ResetLastOrderAt()
+		return nil
+	case customerstat.FieldSignedUpAt:
+		m.ResetSignedUpAt()
+		return nil
+	case customerstat.FieldDeletedAt:
+		m.ResetDeletedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown CustomerStat field %s", name)

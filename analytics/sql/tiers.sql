@@ -1,11 +1,10 @@
--- Tier summary from customer_stats: one pass over the summary rows of active users.
+-- Tier summary from customer_stats alone: one pass over its rows, with no join to users.
 SELECT {{template "tier_case" .}} AS tier,
        count(*) AS customers,
        coalesce(sum(lifetime_value), 0) AS value
-FROM customer_stats s
-JOIN users u ON u.id = s.user_id
-WHERE u.deleted_at IS NULL
+FROM customer_stats
+WHERE deleted_at IS NULL
 {{- if .Since}}
-  AND u.created_at >= @since::timestamptz
+  AND signed_up_at >= @since::timestamptz
 {{- end}}
 GROUP BY 1

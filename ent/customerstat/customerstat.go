@@ -18,6 +18,10 @@ const (
 	FieldLifetimeValue = "lifetime_value"
 	// FieldLastOrderAt holds the string denoting the last_order_at field in the database.
 	FieldLastOrderAt = "last_order_at"
+	// FieldSignedUpAt holds the string denoting the signed_up_at field in the database.
+	FieldSignedUpAt = "signed_up_at"
+	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
+	FieldDeletedAt = "deleted_at"
 	// Table holds the table name of the customerstat in the database.
 	Table = "customer_stats"
 )
@@ -28,6 +32,8 @@ var Columns = []string{
 	FieldTotalOrders,
 	FieldLifetimeValue,
 	FieldLastOrderAt,
+	FieldSignedUpAt,
+	FieldDeletedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -70,4 +76,14 @@ func ByLifetimeValue(opts ...sql.OrderTermOption) OrderOption {
 // ByLastOrderAt orders the results by the last_order_at field.
 func ByLastOrderAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastOrderAt, opts...).ToFunc()
+}
+
+// BySignedUpAt orders the results by the signed_up_at field.
+func BySignedUpAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSignedUpAt, opts...).ToFunc()
+}
+
+// ByDeletedAt orders the results by the deleted_at field.
+func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
 }

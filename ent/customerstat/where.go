@@ -70,6 +70,16 @@ func LastOrderAt(v time.Time) predicate.CustomerStat {
 	return predicate.CustomerStat(sql.FieldEQ(FieldLastOrderAt, v))
 }
 
+// SignedUpAt applies equality check predicate on the "signed_up_at" field. It's identical to SignedUpAtEQ.
+func SignedUpAt(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldEQ(FieldSignedUpAt, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldEQ(FieldDeletedAt, v))
+}
+
 // TotalOrdersEQ applies the EQ predicate on the "total_orders" field.
 func TotalOrdersEQ(v int64) predicate.CustomerStat {
 	return predicate.CustomerStat(sql.FieldEQ(FieldTotalOrders, v))
@@ -198,6 +208,96 @@ func LastOrderAtIsNil() predicate.CustomerStat {
 // LastOrderAtNotNil applies the NotNil predicate on the "last_order_at" field.
 func LastOrderAtNotNil() predicate.CustomerStat {
 	return predicate.CustomerStat(sql.FieldNotNull(FieldLastOrderAt))
+}
+
+// SignedUpAtEQ applies the EQ predicate on the "signed_up_at" field.
+func SignedUpAtEQ(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldEQ(FieldSignedUpAt, v))
+}
+
+// SignedUpAtNEQ applies the NEQ predicate on the "signed_up_at" field.
+func SignedUpAtNEQ(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldNEQ(FieldSignedUpAt, v))
+}
+
+// SignedUpAtIn applies the In predicate on the "signed_up_at" field.
+func SignedUpAtIn(vs ...time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldIn(FieldSignedUpAt, vs...))
+}
+
+// SignedUpAtNotIn applies the NotIn predicate on the "signed_up_at" field.
+func SignedUpAtNotIn(vs ...time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldNotIn(FieldSignedUpAt, vs...))
+}
+
+// SignedUpAtGT applies the GT predicate on the "signed_up_at" field.
+func SignedUpAtGT(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldGT(FieldSignedUpAt, v))
+}
+
+// SignedUpAtGTE applies the GTE predicate on the "signed_up_at" field.
+func SignedUpAtGTE(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldGTE(FieldSignedUpAt, v))
+}
+
+// SignedUpAtLT applies the LT predicate on the "signed_up_at" field.
+func SignedUpAtLT(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldLT(FieldSignedUpAt, v))
+}
+
+// SignedUpAtLTE applies the LTE predicate on the "signed_up_at" field.
+func SignedUpAtLTE(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldLTE(FieldSignedUpAt, v))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.CustomerStat {
+	return predicate.CustomerStat(sql.FieldNotNull(FieldDeletedAt))
 }
 
 // And groups predicates with the AND operator between them.

@@ -54,6 +54,8 @@ var (
 		{Name: "total_orders", Type: field.TypeInt64, Default: 0},
 		{Name: "lifetime_value", Type: field.TypeOther, Default: "0", SchemaType: map[string]string{"postgres": "numeric"}},
 		{Name: "last_order_at", Type: field.TypeTime, Nullable: true},
+		{Name: "signed_up_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 	}
 	// CustomerStatsTable holds the schema information for the "customer_stats" table.
 	CustomerStatsTable = &schema.Table{
@@ -62,9 +64,12 @@ var (
 		PrimaryKey: []*schema.Column{CustomerStatsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "customer_stats_lifetime_value_user_id_idx",
+				Name:    "customer_stats_active_value_idx",
 				Unique:  false,
 				Columns: []*schema.Column{CustomerStatsColumns[2], CustomerStatsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 		},
 	}

@@ -11,10 +11,11 @@ import (
 )
 
 // CustomerStat is the running total of one user's orders, which the customer report reads
-// instead of aggregating every order item. Triggers on users, orders and order_items, defined
-// in the migration that creates this table, keep it current in the same transaction as the
-// write. It has no foreign key to users, so that TRUNCATE of the data tables stays possible:
-// the triggers remove a user's row when the user is deleted.
+// instead of aggregating every order item. It also copies the user's created_at and
+// deleted_at, so the report and the tier summary filter without reading users. Triggers on
+// users, orders and order_items, defined in the migrations that create and extend this table,
+// keep it current in the same transaction as each write. It has no foreign key to users, so
+// TRUNCATE of the data tables stays possible, and the triggers delete the row of a deleted user.
 type CustomerStat struct {
 	ent.Schema
 }
@@ -49,6 +50,11 @@ func (CustomerStat) Fields() []ent.Field {
 		field.Time("last_order_at").
 			Optional().
 			Nillable(),
+		// signed_up_at is users.created_at.
+		field.Time("signed_up_at"),
+		field.Time("deleted_at").
+			Optional().
+			Nillable(),
 	}
 }
 
@@ -56,9 +62,10 @@ func (CustomerStat) Fields() []ent.Field {
 func (CustomerStat) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("lifetime_value", "id").
-			StorageKey("customer_stats_lifetime_value_user_id_idx").
+			StorageKey("customer_stats_active_value_idx").
 			Annotations(
-				Serves{"Customer report: highest lifetime value first, ties by user id, and keyset paging from (value, user id)."},
+				entsql.IndexWhere("deleted_at IS NULL"),
+				Serves{"Customer report: active users by highest lifetime value, ties by user id, and keyset paging from (value, user id)."},
 			),
 	}
 }

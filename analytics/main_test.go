@@ -1,0 +1,10 @@
+package analytics_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/forgedb/forge/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
