@@ -2,7 +2,137 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/forgedb/forge/ent/runtime.go
+import (
+	"time"
+
+	"github.com/forgedb/forge/ent/authtoken"
+	"github.com/forgedb/forge/ent/customerstat"
+	"github.com/forgedb/forge/ent/order"
+	"github.com/forgedb/forge/ent/product"
+	"github.com/forgedb/forge/ent/schema"
+	"github.com/forgedb/forge/ent/user"
+	"github.com/shopspring/decimal"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	authtokenMixin := schema.AuthToken{}.Mixin()
+	authtokenMixinFields0 := authtokenMixin[0].Fields()
+	_ = authtokenMixinFields0
+	authtokenFields := schema.AuthToken{}.Fields()
+	_ = authtokenFields
+	// authtokenDescCreatedAt is the schema descriptor for created_at field.
+	authtokenDescCreatedAt := authtokenMixinFields0[0].Descriptor()
+	// authtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	authtoken.DefaultCreatedAt = authtokenDescCreatedAt.Default.(func() time.Time)
+	// authtokenDescTokenHash is the schema descriptor for token_hash field.
+	authtokenDescTokenHash := authtokenFields[2].Descriptor()
+	// authtoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	authtoken.TokenHashValidator = authtokenDescTokenHash.Validators[0].(func([]byte) error)
+	customerstatFields := schema.CustomerStat{}.Fields()
+	_ = customerstatFields
+	// customerstatDescTotalOrders is the schema descriptor for total_orders field.
+	customerstatDescTotalOrders := customerstatFields[1].Descriptor()
+	// customerstat.DefaultTotalOrders holds the default value on creation for the total_orders field.
+	customerstat.DefaultTotalOrders = customerstatDescTotalOrders.Default.(int64)
+	// customerstat.TotalOrdersValidator is a validator for the "total_orders" field. It is called by the builders before save.
+	customerstat.TotalOrdersValidator = customerstatDescTotalOrders.Validators[0].(func(int64) error)
+	// customerstatDescLifetimeValue is the schema descriptor for lifetime_value field.
+	customerstatDescLifetimeValue := customerstatFields[2].Descriptor()
+	// customerstat.DefaultLifetimeValue holds the default value on creation for the lifetime_value field.
+	customerstat.DefaultLifetimeValue = customerstatDescLifetimeValue.Default.(decimal.Decimal)
+	orderMixin := schema.Order{}.Mixin()
+	orderMixinFields0 := orderMixin[0].Fields()
+	_ = orderMixinFields0
+	orderFields := schema.Order{}.Fields()
+	_ = orderFields
+	// orderDescCreatedAt is the schema descriptor for created_at field.
+	orderDescCreatedAt := orderMixinFields0[0].Descriptor()
+	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
+	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
+	productFields := schema.Product{}.Fields()
+	_ = productFields
+	// productDescName is the schema descriptor for name field.
+	productDescName := productFields[1].Descriptor()
+	// product.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	product.NameValidator = func() func(string) error {
+		validators := productDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	userMixin := schema.User{}.Mixin()
+	userMixinHooks1 := userMixin[1].Hooks()
+	user.Hooks[0] = userMixinHooks1[0]
+	userMixinInters1 := userMixin[1].Interceptors()
+	user.Interceptors[0] = userMixinInters1[0]
+	userMixinFields0 := userMixin[0].Fields()
+	_ = userMixinFields0
+	userFields := schema.User{}.Fields()
+	_ = userFields
+	// userDescCreatedAt is the schema descriptor for created_at field.
+	userDescCreatedAt := userMixinFields0[0].Descriptor()
+	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
+	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	// userDescName is the schema descriptor for name field.
+	userDescName := userFields[1].Descriptor()
+	// user.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	user.NameValidator = func() func(string) error {
+		validators := userDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescEmail is the schema descriptor for email field.
+	userDescEmail := userFields[2].Descriptor()
+	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	user.EmailValidator = func() func(string) error {
+		validators := userDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+			validators[2].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescPasswordHash is the schema descriptor for password_hash field.
+	userDescPasswordHash := userFields[3].Descriptor()
+	// user.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	user.PasswordHashValidator = userDescPasswordHash.Validators[0].(func(string) error)
+	// userDescUpdatedAt is the schema descriptor for updated_at field.
+	userDescUpdatedAt := userFields[4].Descriptor()
+	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
+	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.
