@@ -175,3 +175,23 @@ func WriteSums(dir string) error {
 	}
 	return nil
 }
+
+// Version returns the up file of version and the text of its down file ("" when missing).
+func (s *Source) Version(version string) (migrate.File, string, error) {
+	files, err := s.up.Files()
+	if err != nil {
+		return nil, "", err
+	}
+	for _, f := range files {
+		if f.Version() != version {
+			continue
+		}
+		down, err := s.Down(version)
+		if err != nil {
+			return f, "-- " + err.Error() + "\n", nil
+		}
+		return f, string(down.Bytes()), nil
+	}
+	return nil, "", fmt.Errorf("%w: %s is not in %s; run `forge migrate status` for the versions",
+		ErrUnknownVersion, version, s.origin)
+}

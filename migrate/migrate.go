@@ -83,12 +83,16 @@ func New(pool *pgxpool.Pool, cfg *Config) (*Migrator, error) {
 	return &Migrator{pool: pool, source: c.Source, cfg: c, log: c.Logger}, nil
 }
 
-// Applied describes one file a run applied.
+// Applied describes one file a run applied (or would apply, in a dry run).
 type Applied struct {
 	Version    string
 	Name       string
 	Statements int
 	Duration   time.Duration
+	// SQL holds the file's statements in a dry run.
+	SQL []string
+	// TxMode is "file" (one transaction) or "none" (statement by statement).
+	TxMode string
 }
 
 // UpResult lists the files an Up call applied; it is empty when nothing was pending.
@@ -102,6 +106,9 @@ type UpOptions struct {
 	Steps int
 	// OnApplied is called after each file, for progress output.
 	OnApplied func(Applied)
+	// DryRun returns the pending files with their statements and changes nothing. It takes
+	// no lock, so another run may apply the files meanwhile.
+	DryRun bool
 }
 
 // Up applies every pending migration file in version order.
@@ -115,8 +122,11 @@ func (m *Migrator) UpWith(ctx context.Context, opts UpOptions) (*UpResult, error
 		return nil, err
 	}
 	res := &UpResult{}
+	if opts.DryRun {
+		return m.dryRun(ctx, opts)
+	}
 	err := m.withLock(ctx, func(conn *pgxpool.Conn) error {
-		plan, err := m.plan(ctx, conn)
+		plan, err := m.plan(ctx, conn, true)
 		if err != nil {
 			return err
 		}
@@ -155,13 +165,15 @@ type runPlan struct {
 // plan reads the history and checks it against the files: every applied file must exist and
 // be unchanged, and every pending file must be runnable in its transaction mode. It runs
 // nothing, so a bad directory is refused before any statement executes.
-func (m *Migrator) plan(ctx context.Context, conn *pgxpool.Conn) (*runPlan, error) {
-	if _, err := conn.Exec(ctx, createRevisionTable); err != nil {
-		return nil, fmt.Errorf("migrate: create revision table: %w", err)
+func (m *Migrator) plan(ctx context.Context, conn *pgxpool.Conn, create bool) (*runPlan, error) {
+	if create {
+		if _, err := conn.Exec(ctx, createRevisionTable); err != nil {
+			return nil, fmt.Errorf("migrate: create revision table: %w", err)
+		}
 	}
-	revs, err := readRevisions(ctx, conn)
+	revs, err := m.revisionsIfAny(ctx, conn)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: read revision table: %w", err)
+		return nil, err
 	}
 	files, err := m.source.Files()
 	if err != nil {
@@ -182,12 +194,16 @@ func (m *Migrator) plan(ctx context.Context, conn *pgxpool.Conn) (*runPlan, erro
 				m.source.origin)
 		}
 	}
+	baseline := baselineVersion(revs)
 	for _, f := range files {
 		hash, err := m.source.Sum(f)
 		if err != nil {
 			return nil, err
 		}
 		rev := revs[f.Version()]
+		if rev == nil && f.Version() <= baseline {
+			continue // the database was adopted at a later version
+		}
 		if rev != nil && rev.done() {
 			if rev.Type != revisionBaseline && rev.Hash != hash {
 				return nil, fmt.Errorf("%w: %s was edited after it was applied (recorded hash %s, file hash %s); "+
@@ -208,6 +224,46 @@ func (m *Migrator) plan(ctx context.Context, conn *pgxpool.Conn) (*runPlan, erro
 		p.pending = append(p.pending, pendingFile{file: f, mode: mode, hash: hash, prev: rev})
 	}
 	return p, nil
+}
+
+// baselineVersion returns the newest baseline revision, or "" when there is none.
+func baselineVersion(revs map[string]*Revision) string {
+	var v string
+	for _, r := range revs {
+		if r.Type == revisionBaseline && r.Version > v {
+			v = r.Version
+		}
+	}
+	return v
+}
+
+func (m *Migrator) dryRun(ctx context.Context, opts UpOptions) (*UpResult, error) {
+	conn, err := m.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: acquire connection: %w", err)
+	}
+	defer conn.Release()
+	p, err := m.plan(ctx, conn, false)
+	if err != nil {
+		return nil, err
+	}
+	res := &UpResult{}
+	for i, step := range p.pending {
+		if opts.Steps > 0 && i >= opts.Steps {
+			break
+		}
+		stmts, err := step.file.Stmts()
+		if err != nil {
+			return nil, err
+		}
+		if step.prev != nil {
+			stmts = stmts[step.prev.Applied:]
+		}
+		res.Applied = append(res.Applied, Applied{
+			Version: step.file.Version(), Name: step.file.Desc(), Statements: len(stmts), SQL: stmts, TxMode: step.mode,
+		})
+	}
+	return res, nil
 }
 
 // checkClean refuses a database that has tables in public but no history: running the first

@@ -14,8 +14,8 @@ const (
 	StateApplied  = "applied"
 	StatePending  = "pending"
 	StateFailed   = "failed"
-	StateBaseline = "baseline"
-	StateMissing  = "missing" // recorded as applied, but the file is gone
+	StateBaseline = "baseline" // adopted by `forge migrate baseline`, or older than that version
+	StateMissing  = "missing"  // recorded as applied, but the file is gone
 )
 
 // VersionStatus is one line of `forge migrate status`.
@@ -49,10 +49,14 @@ func (m *Migrator) Status(ctx context.Context) ([]VersionStatus, error) {
 		return nil, err
 	}
 	seen := make(map[string]bool)
+	baseline := baselineVersion(revs)
 	var out []VersionStatus
 	for _, f := range files {
 		seen[f.Version()] = true
 		st := VersionStatus{Version: f.Version(), Name: f.Desc(), State: StatePending}
+		if f.Version() <= baseline {
+			st.State = StateBaseline
+		}
 		if stmts, err := f.Stmts(); err == nil {
 			st.Total = len(stmts)
 		}

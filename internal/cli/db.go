@@ -78,6 +78,22 @@ func newDBCommand(a *app) *cobra.Command {
 		},
 		newDBStatusCommand(a),
 		&cobra.Command{
+			Use:   "remove",
+			Short: "Stop the local server and delete its data (the next start creates an empty cluster)",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				srv, err := a.localServer()
+				if err != nil {
+					return err
+				}
+				if err := srv.Remove(cmd.Context()); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Removed the local PostgreSQL cluster of %s.\n", srv.Dir())
+				return nil
+			},
+		},
+		&cobra.Command{
 			Use:   "url",
 			Short: "Print the local server's connection URL (Unix socket, no password), for psql and DATABASE_URL",
 			Args:  cobra.NoArgs,

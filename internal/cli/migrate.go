@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/forgedb/forge/internal/migrategen"
 	"github.com/forgedb/forge/migrate"
+	"github.com/forgedb/forge/migrate/lint"
 )
 
 func init() { register(newMigrateCommand) }
@@ -21,6 +25,7 @@ func init() { register(newMigrateCommand) }
 const migrationsDir = "migrate/migrations"
 
 type migrateFlags struct {
+	dir         string
 	lockWait    time.Duration
 	lockTimeout time.Duration
 	stmtTimeout time.Duration
@@ -34,14 +39,19 @@ func newMigrateCommand(a *app) *cobra.Command {
 		Short: "Apply, inspect and plan the versioned migrations",
 	}
 	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.dir, "dir", "", "migration directory on disk (default: the migrations built into forge)")
 	pf.DurationVar(&f.lockWait, "lock-wait", 5*time.Minute, "how long to wait for another migration run's advisory lock")
 	pf.DurationVar(&f.lockTimeout, "lock-timeout", 5*time.Second, "PostgreSQL lock_timeout for migration statements")
 	pf.DurationVar(&f.stmtTimeout, "statement-timeout", 30*time.Minute, "PostgreSQL statement_timeout for migration statements")
 	cmd.AddCommand(
 		newMigrateUpCommand(a, f),
 		newMigrateStatusCommand(a, f),
+		newMigrateDownCommand(a, f),
+		newMigrateBaselineCommand(a, f),
+		newMigrateSQLCommand(a, f),
 		newMigrateNewCommand(a),
 		newMigrateHashCommand(),
+		newMigrateLintCommand(a, f),
 	)
 	return cmd
 }
@@ -51,7 +61,14 @@ func (a *app) migrator(ctx context.Context, f *migrateFlags) (*migrate.Migrator,
 	if err != nil {
 		return nil, err
 	}
+	var src *migrate.Source
+	if f.dir != "" {
+		if src, err = migrate.Load(os.DirFS(f.dir), f.dir); err != nil {
+			return nil, err
+		}
+	}
 	return migrate.New(pool, &migrate.Config{
+		Source:           src,
 		LockWait:         f.lockWait,
 		LockTimeout:      f.lockTimeout,
 		StatementTimeout: f.stmtTimeout,
@@ -60,7 +77,10 @@ func (a *app) migrator(ctx context.Context, f *migrateFlags) (*migrate.Migrator,
 }
 
 func newMigrateUpCommand(a *app, f *migrateFlags) *cobra.Command {
-	var steps int
+	var (
+		steps  int
+		dryRun bool
+	)
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Apply pending migrations, each file in its own transaction",
@@ -71,11 +91,33 @@ func newMigrateUpCommand(a *app, f *migrateFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if dryRun {
+				return a.printDryRun(ctx, m, steps)
+			}
 			return a.migrateUp(ctx, m, steps)
 		},
 	}
 	cmd.Flags().IntVar(&steps, "steps", 0, "apply at most this many pending files (0: all)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the SQL that would run and change nothing")
 	return cmd
+}
+
+func (a *app) printDryRun(ctx context.Context, m *migrate.Migrator, steps int) error {
+	res, err := m.UpWith(ctx, migrate.UpOptions{Steps: steps, DryRun: true})
+	if err != nil {
+		return err
+	}
+	if len(res.Applied) == 0 {
+		fmt.Fprintln(a.stdout, "-- No pending migrations: the database is up to date.")
+	}
+	for _, ap := range res.Applied {
+		fmt.Fprintf(a.stdout, "-- %s_%s.sql (%d statements, txmode %s)\n", ap.Version, ap.Name, ap.Statements, ap.TxMode)
+		for _, stmt := range ap.SQL {
+			fmt.Fprintln(a.stdout, stmt)
+		}
+		fmt.Fprintln(a.stdout)
+	}
+	return nil
 }
 
 // migrateUp applies pending files and prints one aligned line per file as it goes.
@@ -190,7 +232,13 @@ func newMigrateNewCommand(a *app) *cobra.Command {
 			if res.Concurrent {
 				fmt.Fprintln(a.stdout, "The file builds indexes concurrently, so it runs outside a transaction (atlas:txmode none).")
 			}
-			return nil
+			src, err := migrate.Load(os.DirFS(dir), dir)
+			if err != nil {
+				return err
+			}
+			version := strings.SplitN(filepath.Base(res.UpFile), "_", 2)[0]
+			findings, err := lint.Run(ctx, devURL, src, lint.Options{Versions: []string{version}})
+			return a.printFindings(findings, err, "table")
 		},
 	}
 	fl := cmd.Flags()
@@ -225,4 +273,170 @@ func newMigrateHashCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dir, "dir", filepath.Join(checkoutRoot(), migrationsDir), "migration directory")
 	return cmd
+}
+
+func newMigrateDownCommand(a *app, f *migrateFlags) *cobra.Command {
+	var opts migrate.DownOptions
+	cmd := &cobra.Command{
+		Use:   "down [N]",
+		Short: "Revert the last applied migration, or the last N, or all newer than --to VERSION",
+		Long: "Revert applied migrations newest first with their down files. A down file that drops a\n" +
+			"table or column holding data is refused unless --force. --to 0 reverts everything.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				n, err := strconv.Atoi(args[0])
+				if err != nil || n < 1 {
+					return fmt.Errorf("invalid number of versions %q: use a positive integer, or --to VERSION", args[0])
+				}
+				if opts.To != "" {
+					return fmt.Errorf("give either N (%s) or --to (%s), not both", args[0], opts.To)
+				}
+				opts.Steps = n
+			}
+			ctx := cmd.Context()
+			m, err := a.migrator(ctx, f)
+			if err != nil {
+				return err
+			}
+			verb := "reverted"
+			if opts.DryRun {
+				verb = "would revert"
+			}
+			opts.OnReverted = func(r migrate.Reverted) {
+				fmt.Fprintf(a.stdout, "%s  %s  %-24s %3d statements  %s\n",
+					verb, r.Version, r.Name, len(r.Statements), r.Duration.Round(time.Millisecond))
+				if opts.DryRun {
+					for _, stmt := range r.Statements {
+						fmt.Fprintf(a.stdout, "    %s\n", stmt)
+					}
+				}
+			}
+			reverted, err := m.Down(ctx, opts)
+			if err != nil {
+				return err
+			}
+			if len(reverted) == 0 {
+				fmt.Fprintln(a.stdout, "Nothing to revert.")
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.To, "to", "", "revert every version newer than this one (0: all)")
+	fl.BoolVar(&opts.Force, "force", false, "revert even when the down file drops tables or columns that hold data")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be reverted and change nothing")
+	return cmd
+}
+
+func newMigrateBaselineCommand(a *app, f *migrateFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "baseline VERSION",
+		Short: "Adopt an existing database whose schema matches VERSION (records it without running it)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			m, err := a.migrator(ctx, f)
+			if err != nil {
+				return err
+			}
+			if err := m.Baseline(ctx, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Recorded %s as the baseline; `forge migrate up` applies only newer versions.\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newMigrateSQLCommand(a *app, f *migrateFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sql VERSION",
+		Short: "Print a version's up and down SQL",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := f.source()
+			if err != nil {
+				return err
+			}
+			up, down, err := src.Version(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "-- up: %s\n%s\n-- down: %s/%s\n%s", up.Name(), up.Bytes(), migrate.DownDir, up.Name(), down)
+			return nil
+		},
+	}
+}
+
+// source returns the --dir directory, or the embedded migrations.
+func (f *migrateFlags) source() (*migrate.Source, error) {
+	if f.dir != "" {
+		return migrate.Load(os.DirFS(f.dir), f.dir)
+	}
+	return migrate.Embedded()
+}
+
+func newMigrateLintCommand(a *app, f *migrateFlags) *cobra.Command {
+	var (
+		opts   lint.Options
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "lint",
+		Short: "Check migration files for destructive or blocking changes (exits 2 on errors)",
+		Long: "Replay the migration files on a throwaway database and run Atlas's analyzers and Forge's\n" +
+			"rules for online deploys. Each finding names the file, line and rule and says how to fix it.\n" +
+			"Mark a reviewed exception with `-- atlas:nolint CODE` on the line before the statement.\n" +
+			"Uses the local server, or the server of --database-url, for the throwaway database.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return fmt.Errorf("invalid --format %q: use table or json", format)
+			}
+			ctx := cmd.Context()
+			src, err := f.source()
+			if err != nil {
+				return err
+			}
+			devURL, err := a.devURL(ctx)
+			if err != nil {
+				return err
+			}
+			findings, err := lint.Run(ctx, devURL, src, opts)
+			return a.printFindings(findings, err, format)
+		},
+	}
+	cmd.Flags().IntVar(&opts.Latest, "latest", 0, "lint only the newest N files (0: all)")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return cmd
+}
+
+// printFindings prints lint findings and turns lint.ErrFindings into exit code 2.
+func (a *app) printFindings(findings []lint.Finding, err error, format string) error {
+	if err != nil && !errors.Is(err, lint.ErrFindings) {
+		return err
+	}
+	if format == "json" {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if encErr := enc.Encode(findings); encErr != nil {
+			return encErr
+		}
+	} else {
+		for _, fd := range findings {
+			fmt.Fprintln(a.stdout, fd)
+		}
+		errorsFound := 0
+		for _, fd := range findings {
+			if fd.Severity == lint.Error {
+				errorsFound++
+			}
+		}
+		fmt.Fprintf(a.stdout, "lint: %d findings, %d errors\n", len(findings), errorsFound)
+	}
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	return nil
 }

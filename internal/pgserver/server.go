@@ -510,3 +510,30 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Remove stops the server and deletes its cluster, including a cluster placed outside Dir,
+// and the socket directory. The next Start initializes a new, empty cluster.
+func (s *Server) Remove(ctx context.Context) error {
+	if _, err := s.Stop(ctx); err != nil {
+		return err
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	saved, _ := s.readState()
+	if saved.SocketDir != "" && !strings.HasPrefix(saved.SocketDir, s.home) {
+		_ = os.RemoveAll(saved.SocketDir)
+	}
+	if err := os.RemoveAll(s.home); err != nil {
+		return fmt.Errorf("remove cluster %s: %w", s.home, err)
+	}
+	link := filepath.Join(s.dir, "pg")
+	if err := os.RemoveAll(link); err != nil {
+		return fmt.Errorf("remove %s: %w", link, err)
+	}
+	s.home = s.resolveHome()
+	s.log.Info("removed local PostgreSQL cluster", "dir", s.dir)
+	return nil
+}

@@ -1,0 +1,297 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DownOptions selects how far Down reverts.
+type DownOptions struct {
+	// Steps reverts this many applied versions, newest first. 0 with an empty To means 1.
+	Steps int
+	// To reverts every version newer than this one; "0" reverts all.
+	To string
+	// Force runs down files that drop tables or columns holding data.
+	Force bool
+	// DryRun returns what would run and changes nothing.
+	DryRun bool
+	// OnReverted is called after each version, for progress output.
+	OnReverted func(Reverted)
+}
+
+// Reverted describes one version a Down call reverted (or would revert, in a dry run).
+type Reverted struct {
+	Version    string
+	Name       string
+	Statements []string
+	Duration   time.Duration
+}
+
+// DestructiveError lists what a down migration would destroy.
+type DestructiveError struct {
+	Version string
+	Losses  []string // for example: table "orders" (3 rows)
+}
+
+func (e *DestructiveError) Error() string {
+	return fmt.Sprintf("migrate: reverting %s would destroy data that no migration can restore: %s; "+
+		"back it up and pass --force to revert anyway", e.Version, strings.Join(e.Losses, ", "))
+}
+
+func (e *DestructiveError) Unwrap() error { return ErrDestructive }
+
+// Down reverts applied versions, newest first, with their down files. A version whose down
+// file drops a table or column that holds data is refused unless opts.Force is set.
+func (m *Migrator) Down(ctx context.Context, opts DownOptions) ([]Reverted, error) {
+	if err := m.source.Verify(); err != nil {
+		return nil, err
+	}
+	var out []Reverted
+	err := m.withLock(ctx, func(conn *pgxpool.Conn) error {
+		targets, err := m.downTargets(ctx, conn, opts)
+		if err != nil {
+			return err
+		}
+		for _, rev := range targets {
+			r, err := m.revert(ctx, conn, rev, opts)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+			if opts.OnReverted != nil {
+				opts.OnReverted(r)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// downTargets returns the applied revisions to revert, newest first, after checking that the
+// history matches the files (the same checks Up makes).
+func (m *Migrator) downTargets(ctx context.Context, conn *pgxpool.Conn, opts DownOptions) ([]*Revision, error) {
+	p, err := m.plan(ctx, conn, true)
+	if err != nil {
+		return nil, err
+	}
+	var applied []*Revision
+	for _, rev := range p.revisions {
+		if rev.done() || rev.Applied > 0 {
+			applied = append(applied, rev)
+		}
+	}
+	sort.Slice(applied, func(i, j int) bool { return applied[i].Version > applied[j].Version })
+	switch {
+	case opts.To != "":
+		if opts.To != "0" && !p.hasVersion(opts.To) {
+			return nil, fmt.Errorf("%w: %s is not in %s; run `forge migrate status` for the versions",
+				ErrUnknownVersion, opts.To, m.source.origin)
+		}
+		var targets []*Revision
+		for _, rev := range applied {
+			if opts.To == "0" || rev.Version > opts.To {
+				targets = append(targets, rev)
+			}
+		}
+		return targets, nil
+	case opts.Steps > 0:
+		return applied[:min(opts.Steps, len(applied))], nil
+	default:
+		return applied[:min(1, len(applied))], nil
+	}
+}
+
+func (p *runPlan) hasVersion(v string) bool {
+	for _, f := range p.files {
+		if f.Version() == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Migrator) revert(ctx context.Context, conn *pgxpool.Conn, rev *Revision, opts DownOptions) (Reverted, error) {
+	r := Reverted{Version: rev.Version, Name: rev.Description}
+	if rev.Type == revisionBaseline {
+		return r, fmt.Errorf("%w: %s is a baseline, adopted from an existing database, and has no down file to run",
+			ErrNoDown, rev.Version)
+	}
+	f, err := m.source.Down(rev.Version)
+	if err != nil {
+		return r, err
+	}
+	stmts, err := f.Stmts()
+	if err != nil {
+		return r, fmt.Errorf("migrate: parse down file %s: %w", f.Name(), err)
+	}
+	r.Statements = stmts
+	mode, err := txMode(f)
+	if err != nil {
+		return r, err
+	}
+	if !opts.Force {
+		losses, err := dataLosses(ctx, conn, stmts)
+		if err != nil {
+			return r, err
+		}
+		if len(losses) > 0 {
+			return r, &DestructiveError{Version: rev.Version, Losses: losses}
+		}
+	}
+	if opts.DryRun {
+		return r, nil
+	}
+	start := time.Now()
+	if mode == txModeNone {
+		err = m.revertStatements(ctx, conn, f, stmts)
+	} else {
+		err = m.revertInTx(ctx, conn, f, stmts)
+	}
+	r.Duration = time.Since(start)
+	if err != nil {
+		return r, err
+	}
+	m.log.Info("reverted migration", "version", rev.Version, "name", rev.Description, "duration", r.Duration)
+	return r, nil
+}
+
+func (m *Migrator) revertInTx(ctx context.Context, conn *pgxpool.Conn, f migrate.File, stmts []string) error {
+	return m.retryOnLockTimeout(ctx, func() error {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		for i, s := range stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return &FileError{Version: f.Version(), File: DownDir + "/" + f.Name(), Statement: s,
+					Err: fmt.Errorf("statement %d: %w", i+1, err)}
+			}
+		}
+		if err := deleteRevision(ctx, tx, f.Version()); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	})
+}
+
+// revertStatements runs a txmode-none down file statement by statement. The revision is
+// deleted only after the last statement, so a failure leaves the version recorded as applied.
+func (m *Migrator) revertStatements(ctx context.Context, conn *pgxpool.Conn, f migrate.File, stmts []string) error {
+	for i, s := range stmts {
+		err := m.retryOnLockTimeout(ctx, func() error {
+			_, err := conn.Exec(ctx, s)
+			return err
+		})
+		if err != nil {
+			// TODO: record down progress like up does; today a rerun repeats the statements
+			// that succeeded, and a DROP INDEX without IF EXISTS then fails.
+			return &FileError{Version: f.Version(), File: DownDir + "/" + f.Name(), Statement: s, Applied: i,
+				Err: fmt.Errorf("statement %d: %w", i+1, err)}
+		}
+	}
+	return deleteRevision(ctx, conn, f.Version())
+}
+
+func deleteRevision(ctx context.Context, db dbtx, version string) error {
+	_, err := db.Exec(ctx, `DELETE FROM "atlas_schema_revisions"."atlas_schema_revisions" WHERE version = $1`, version)
+	if err != nil {
+		return fmt.Errorf("migrate: delete revision %s: %w", version, err)
+	}
+	return nil
+}
+
+var (
+	dropTable  = regexp.MustCompile(`(?is)^\s*drop\s+table\s+(?:if\s+exists\s+)?(.+?)\s*(?:cascade|restrict)?\s*;?\s*$`)
+	alterTable = regexp.MustCompile(`(?is)^\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?("(?:[^"]|"")+"|[\w.]+)\s+(.*)$`)
+	dropColumn = regexp.MustCompile(`(?is)\bdrop\s+column\s+(?:if\s+exists\s+)?("(?:[^"]|"")+"|\w+)`)
+)
+
+// dataLosses returns the tables with rows and the columns with non-null values that stmts
+// would drop.
+func dataLosses(ctx context.Context, conn *pgxpool.Conn, stmts []string) ([]string, error) {
+	var losses []string
+	for _, s := range stmts {
+		if m := dropTable.FindStringSubmatch(s); m != nil {
+			for _, name := range splitIdentifiers(m[1]) {
+				n, err := countRows(ctx, conn, name, "")
+				if err != nil {
+					return nil, err
+				}
+				if n != "" {
+					losses = append(losses, fmt.Sprintf("table %s (%s rows)", name, n))
+				}
+			}
+			continue
+		}
+		m := alterTable.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		for _, col := range dropColumn.FindAllStringSubmatch(m[2], -1) {
+			n, err := countRows(ctx, conn, unquote(m[1]), unquote(col[1]))
+			if err != nil {
+				return nil, err
+			}
+			if n != "" {
+				losses = append(losses, fmt.Sprintf("column %s.%s (%s non-null values)", unquote(m[1]), unquote(col[1]), n))
+			}
+		}
+	}
+	return losses, nil
+}
+
+// countRows counts the rows of table, or its rows where column is not null, up to a limit so a
+// large table costs no full scan. It returns "" for none, and "1000+" past the limit. A table
+// that does not exist counts as empty: the down file then fails with PostgreSQL's own message.
+func countRows(ctx context.Context, conn *pgxpool.Conn, table, column string) (string, error) {
+	const limit = 1000
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", pgx.Identifier{table}.Sanitize()).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		return "", nil
+	}
+	q := "SELECT 1 FROM " + pgx.Identifier{table}.Sanitize()
+	if column != "" {
+		q += " WHERE " + pgx.Identifier{column}.Sanitize() + " IS NOT NULL"
+	}
+	var n int
+	if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (%s LIMIT %d) t", q, limit+1)).Scan(&n); err != nil {
+		return "", fmt.Errorf("migrate: count rows of %s: %w", table, err)
+	}
+	switch {
+	case n == 0:
+		return "", nil
+	case n > limit:
+		return fmt.Sprintf("%d+", limit), nil
+	default:
+		return fmt.Sprint(n), nil
+	}
+}
+
+func splitIdentifiers(list string) []string {
+	var out []string
+	for _, part := range strings.Split(list, ",") {
+		if name := unquote(strings.TrimSpace(part)); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func unquote(name string) string {
+	if strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) && len(name) >= 2 {
+		return strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
+	}
+	return strings.ToLower(name)
+}
