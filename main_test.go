@@ -1,0 +1,124 @@
+package forge_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forgedb/forge"
+	"github.com/forgedb/forge/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// fastPasswords keeps argon2id cheap in tests: the machine runs several test binaries at once.
+var fastPasswords = forge.PasswordParams{Memory: 64, Iterations: 1, Parallelism: 1}
+
+// openTestDB opens Forge on a fresh migrated database and closes it when the test ends.
+func openTestDB(t testing.TB) *forge.DB {
+	t.Helper()
+	db := pgtest.New(t)
+	fdb, err := forge.Open(context.Background(), forge.Config{DatabaseURL: db.URL, Passwords: fastPasswords})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = fdb.Close() })
+	return fdb
+}
+
+func createUser(t testing.TB, db *forge.DB, email string) int64 {
+	t.Helper()
+	u, err := db.Client.User.Create().SetName("Test User").SetEmail(email).SetPasswordHash("x").
+		Save(context.Background())
+	require.NoError(t, err)
+	return u.ID
+}
+
+func createProduct(t testing.TB, db *forge.DB, name, price string) int64 {
+	t.Helper()
+	p, err := db.Client.Product.Create().SetName(name).SetPrice(decimal.RequireFromString(price)).
+		Save(context.Background())
+	require.NoError(t, err)
+	return p.ID
+}
+
+// exampleDB opens Forge on a new, empty database of the test server with Migrate set, for
+// Example functions, which cannot take a *testing.T. The returned function closes the DB and
+// drops the database.
+func exampleDB(passwords forge.PasswordParams) (*forge.DB, func()) {
+	ctx := context.Background()
+	name := fmt.Sprintf("forge_example_%d", time.Now().UnixNano())
+	admin, err := pgx.Connect(ctx, pgtest.AdminURL())
+	if err != nil {
+		panic(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
+		panic(err)
+	}
+	db, err := forge.Open(ctx, forge.Config{DatabaseURL: withDatabase(pgtest.AdminURL(), name), Migrate: true,
+		Passwords: passwords})
+	if err != nil {
+		panic(err)
+	}
+	return db, func() {
+		_ = db.Close()
+		admin, err := pgx.Connect(ctx, pgtest.AdminURL())
+		if err != nil {
+			panic(err)
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// useExampleDatabase points DATABASE_URL at a new, empty database of the test server, so an
+// example can read it as an application would. The returned function restores the variable
+// and drops the database.
+func useExampleDatabase() func() {
+	ctx := context.Background()
+	name := fmt.Sprintf("forge_example_%d", time.Now().UnixNano())
+	admin, err := pgx.Connect(ctx, pgtest.AdminURL())
+	if err != nil {
+		panic(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
+		panic(err)
+	}
+	old, had := os.LookupEnv("DATABASE_URL")
+	os.Setenv("DATABASE_URL", withDatabase(pgtest.AdminURL(), name))
+	return func() {
+		if had {
+			os.Setenv("DATABASE_URL", old)
+		} else {
+			os.Unsetenv("DATABASE_URL")
+		}
+		admin, err := pgx.Connect(ctx, pgtest.AdminURL())
+		if err != nil {
+			panic(err)
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func withDatabase(connString, database string) string {
+	u, err := url.Parse(connString)
+	if err != nil || u.Scheme == "" {
+		return connString + " dbname=" + database
+	}
+	u.Path = "/" + database
+	return u.String()
+}
+
+func mustDecimal(s string) decimal.Decimal { return decimal.RequireFromString(s) }
