@@ -237,12 +237,12 @@ func TestCustomerMetricsRejectsInvalidParams(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	cases := map[string]analytics.CustomerParams{
-		"negative limit":    {Limit: -1},
-		"limit over max":    {Limit: analytics.MaxLimit + 1},
-		"negative offset":   {Offset: -1},
-		"unknown tier":      {Tier: "Gold"},
-		"inverted tiers":    {Thresholds: &analytics.Thresholds{VIP: money("10"), Regular: money("20")}},
-		"negative regular":  {Thresholds: &analytics.Thresholds{VIP: money("10"), Regular: money("-1")}},
+		"negative limit":   {Limit: -1},
+		"limit over max":   {Limit: analytics.MaxLimit + 1},
+		"negative offset":  {Offset: -1},
+		"unknown tier":     {Tier: "Gold"},
+		"inverted tiers":   {Thresholds: &analytics.Thresholds{VIP: money("10"), Regular: money("20")}},
+		"negative regular": {Thresholds: &analytics.Thresholds{VIP: money("10"), Regular: money("-1")}},
 	}
 	for name, p := range cases {
 		t.Run(name, func(t *testing.T) {

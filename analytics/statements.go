@@ -135,9 +135,10 @@ type statementsView struct {
 
 func findStatementsView(ctx context.Context, db Querier) (statementsView, error) {
 	var (
-		available, created, preloaded, readable bool
-		schema                                  *string
-		columns                                 []string
+		available, created, readable bool
+		preloaded                    *bool
+		schema                       *string
+		columns                      []string
 	)
 	err := db.QueryRow(ctx, mustSQL("statements_setup.sql")).
 		Scan(&available, &created, &schema, &preloaded, &readable, &columns)
@@ -153,7 +154,7 @@ func findStatementsView(ctx context.Context, db Querier) (statementsView, error)
 	case !created:
 		return statementsView{}, &StatementsError{Problem: StatementsNotCreated,
 			Remedy: "run CREATE EXTENSION pg_stat_statements in this database as a superuser"}
-	case !preloaded:
+	case preloaded != nil && !*preloaded:
 		return statementsView{}, &StatementsError{Problem: StatementsNotPreloaded,
 			Remedy: "add pg_stat_statements to shared_preload_libraries in postgresql.conf " +
 				"and restart the server"}
@@ -163,29 +164,39 @@ func findStatementsView(ctx context.Context, db Querier) (statementsView, error)
 				"(without it, other roles' statements show no text)"}
 	}
 
-	view := statementsView{
+	resolved, err := resolveStatementColumns(columns)
+	if err != nil {
+		return statementsView{}, err
+	}
+	return statementsView{
 		name:    pgx.Identifier{*schema, "pg_stat_statements"}.Sanitize(),
-		columns: map[string]string{},
+		columns: resolved,
+	}, nil
+}
+
+// resolveStatementColumns maps each value the report reads to the first of its candidate
+// columns that the installed view has.
+func resolveStatementColumns(present []string) (map[string]string, error) {
+	has := map[string]bool{}
+	for _, c := range present {
+		has[c] = true
 	}
-	present := map[string]bool{}
-	for _, c := range columns {
-		present[c] = true
-	}
+	resolved := map[string]string{}
 	for _, col := range statementColumns {
 		for _, candidate := range col.candidates {
-			if present[candidate] {
-				view.columns[col.value] = candidate
+			if has[candidate] {
+				resolved[col.value] = candidate
 				break
 			}
 		}
-		if view.columns[col.value] == "" {
-			return statementsView{}, &StatementsError{Problem: StatementsMissingColumn,
+		if resolved[col.value] == "" {
+			return nil, &StatementsError{Problem: StatementsMissingColumn,
 				Remedy: fmt.Sprintf("the view has none of the columns %s; upgrade the extension "+
 					"with ALTER EXTENSION pg_stat_statements UPDATE",
 					strings.Join(col.candidates, ", "))}
 		}
 	}
-	return view, nil
+	return resolved, nil
 }
 
 func buildStatementsQuery(view statementsView, p StatementParams) (string, pgx.NamedArgs, error) {

@@ -1,13 +1,15 @@
 -- Everything needed to decide whether pg_stat_statements can be read, in one round trip.
 -- Whether the library is loaded is read from shared_preload_libraries, which lists it by name
--- (possibly with a directory or spaces around it).
+-- (possibly with a directory or spaces around it). Roles without pg_read_all_settings do not
+-- see that setting in pg_settings, and then preloaded is NULL: unknown.
 SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_stat_statements') AS available,
        e.extname IS NOT NULL AS created,
        n.nspname AS schema,
-       EXISTS (
-           SELECT FROM unnest(string_to_array(current_setting('shared_preload_libraries'), ',')) AS lib
-           WHERE btrim(lib) ~ '(^|/)pg_stat_statements$'
-       ) AS preloaded,
+       (SELECT EXISTS (
+                   SELECT FROM unnest(string_to_array(p.setting, ',')) AS lib
+                   WHERE btrim(lib) ~ '(^|/)pg_stat_statements$')
+        FROM pg_settings p
+        WHERE p.name = 'shared_preload_libraries') AS preloaded,
        (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
            OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS readable,
        coalesce((
