@@ -47,68 +47,57 @@ func createProduct(t testing.TB, db *forge.DB, name, price string) int64 {
 	return p.ID
 }
 
-// exampleDB opens Forge on a new, empty database of the test server with Migrate set, for
-// Example functions, which cannot take a *testing.T. The returned function closes the DB and
-// drops the database.
-func exampleDB(passwords forge.PasswordParams) (*forge.DB, func()) {
-	ctx := context.Background()
-	name := fmt.Sprintf("forge_example_%d", time.Now().UnixNano())
-	admin, err := pgx.Connect(ctx, pgtest.AdminURL())
-	if err != nil {
-		panic(err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
-		panic(err)
-	}
-	db, err := forge.Open(ctx, forge.Config{DatabaseURL: withDatabase(pgtest.AdminURL(), name), Migrate: true,
-		Passwords: passwords})
+// exampleDB opens Forge on a new, empty database of the test server, for Example functions,
+// which cannot take a *testing.T. The returned function closes the DB and drops the database.
+func exampleDB() (*forge.DB, func()) {
+	url, drop := newExampleDatabase()
+	db, err := forge.Open(context.Background(), forge.Config{DatabaseURL: url, Migrate: true, Passwords: fastPasswords})
 	if err != nil {
 		panic(err)
 	}
 	return db, func() {
 		_ = db.Close()
-		admin, err := pgx.Connect(ctx, pgtest.AdminURL())
-		if err != nil {
-			panic(err)
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			panic(err)
-		}
+		drop()
 	}
 }
 
 // useExampleDatabase points DATABASE_URL at a new, empty database of the test server, so an
-// example can read it as an application would. The returned function restores the variable
-// and drops the database.
+// example reads it as an application would. The returned function restores the variable and
+// drops the database. Examples run one at a time, after the tests, so changing the
+// environment is safe there.
 func useExampleDatabase() func() {
+	url, drop := newExampleDatabase()
+	old, had := os.LookupEnv("DATABASE_URL")
+	_ = os.Setenv("DATABASE_URL", url)
+	return func() {
+		if had {
+			_ = os.Setenv("DATABASE_URL", old)
+		} else {
+			_ = os.Unsetenv("DATABASE_URL")
+		}
+		drop()
+	}
+}
+
+// newExampleDatabase creates an empty database and returns its URL and a function that
+// drops it. Failures panic, because examples have no *testing.T to report to.
+func newExampleDatabase() (string, func()) {
 	ctx := context.Background()
 	name := fmt.Sprintf("forge_example_%d", time.Now().UnixNano())
+	adminExec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0")
+	return withDatabase(pgtest.AdminURL(), name), func() {
+		adminExec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
+	}
+}
+
+func adminExec(ctx context.Context, sql string) {
 	admin, err := pgx.Connect(ctx, pgtest.AdminURL())
 	if err != nil {
 		panic(err)
 	}
 	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
+	if _, err := admin.Exec(ctx, sql); err != nil {
 		panic(err)
-	}
-	old, had := os.LookupEnv("DATABASE_URL")
-	os.Setenv("DATABASE_URL", withDatabase(pgtest.AdminURL(), name))
-	return func() {
-		if had {
-			os.Setenv("DATABASE_URL", old)
-		} else {
-			os.Unsetenv("DATABASE_URL")
-		}
-		admin, err := pgx.Connect(ctx, pgtest.AdminURL())
-		if err != nil {
-			panic(err)
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			panic(err)
-		}
 	}
 }
 

@@ -1,0 +1,88 @@
+package forge_test
+
+import (
+	"bytes"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Markers around the embedding section of README.md and docs/client.md. The section holds
+// one ```go block with the code of Example.
+const (
+	embedStart = "<!-- embed:start -->"
+	embedEnd   = "<!-- embed:end -->"
+)
+
+func TestReadmeMatchesExample(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("README.md")
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("README.md does not exist yet, so there is nothing to compare with Example")
+	}
+	require.NoError(t, err)
+	if !bytes.Contains(doc, []byte(embedStart)) || !bytes.Contains(doc, []byte(embedEnd)) {
+		t.Skipf("README.md has no %s ... %s section yet, so there is nothing to compare with Example",
+			embedStart, embedEnd)
+	}
+	requireEmbedMatchesExample(t, "README.md", string(doc))
+}
+
+func TestClientDocMatchesExample(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("docs/client.md")
+	require.NoError(t, err)
+	requireEmbedMatchesExample(t, "docs/client.md", string(doc))
+}
+
+func requireEmbedMatchesExample(t *testing.T, name, doc string) {
+	t.Helper()
+	_, section, ok := strings.Cut(doc, embedStart)
+	require.True(t, ok, "%s has no %s marker", name, embedStart)
+	section, _, ok = strings.Cut(section, embedEnd)
+	require.True(t, ok, "%s has no %s marker after %s", name, embedEnd, embedStart)
+	_, code, ok := strings.Cut(section, "```go\n")
+	require.True(t, ok, "%s: the embedding section has no ```go block", name)
+	code, _, ok = strings.Cut(code, "```")
+	require.True(t, ok, "%s: the ```go block in the embedding section is not closed", name)
+
+	require.Equal(t, exampleCode(t), strings.TrimSpace(code),
+		"%s's embedding section differs from func Example in example_test.go: copy the example's code "+
+			"(without its first line, which sets up a test database, and without the Output comment)", name)
+}
+
+// exampleCode returns the body of func Example without its first statement (the test
+// database setup) and without the Output comment, dedented by one tab.
+func exampleCode(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile("example_test.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "example_test.go", src, parser.ParseComments)
+	require.NoError(t, err)
+	var body *ast.BlockStmt
+	for _, decl := range file.Decls {
+		if fn, ok := decl.(*ast.FuncDecl); ok && fn.Name.Name == "Example" {
+			body = fn.Body
+		}
+	}
+	require.NotNil(t, body, "example_test.go has no func Example")
+	require.Greater(t, len(body.List), 1, "func Example is too short to hold the embedding code")
+
+	start := fset.Position(body.List[1].Pos()).Offset
+	end := fset.Position(body.Rbrace).Offset
+	code := string(src[start:end])
+	code, _, _ = strings.Cut(code, "// Output:")
+	lines := strings.Split(strings.TrimSpace(code), "\n")
+	for i, line := range lines {
+		lines[i] = strings.TrimPrefix(line, "\t")
+	}
+	return strings.Join(lines, "\n")
+}
