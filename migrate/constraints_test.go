@@ -27,7 +27,7 @@ func requireSQLState(t *testing.T, err error, code, constraint string) {
 	require.Equal(t, constraint, pgErr.ConstraintName, pgErr.Message)
 }
 
-func exec(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) error {
+func execSQL(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) error {
 	t.Helper()
 	_, err := pool.Exec(context.Background(), sql, args...)
 	return err
@@ -47,10 +47,10 @@ func TestEmailUniqueIgnoringCase(t *testing.T) {
 	db := pgtest.New(t)
 	insertUser(t, db.Pool, "ada@example.com")
 
-	err := exec(t, db.Pool, `INSERT INTO users (name, email, password_hash) VALUES ('Ada', 'ada@example.com', 'x')`)
+	err := execSQL(t, db.Pool, `INSERT INTO users (name, email, password_hash) VALUES ('Ada', 'ada@example.com', 'x')`)
 	requireSQLState(t, err, uniqueViolation, "users_email_active_key")
 
-	err = exec(t, db.Pool, `INSERT INTO users (name, email, password_hash) VALUES ('Ada', 'Ada@Example.com', 'x')`)
+	err = execSQL(t, db.Pool, `INSERT INTO users (name, email, password_hash) VALUES ('Ada', 'Ada@Example.com', 'x')`)
 	requireSQLState(t, err, checkViolation, "users_email_normalized")
 }
 
@@ -58,7 +58,7 @@ func TestEmailReusableAfterSoftDelete(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	id := insertUser(t, db.Pool, "ada@example.com")
-	require.NoError(t, exec(t, db.Pool, `UPDATE users SET deleted_at = now() WHERE id = $1`, id))
+	require.NoError(t, execSQL(t, db.Pool, `UPDATE users SET deleted_at = now() WHERE id = $1`, id))
 
 	insertUser(t, db.Pool, "ada@example.com")
 }
@@ -67,7 +67,7 @@ func TestNegativePriceRejected(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 
-	err := exec(t, db.Pool, `INSERT INTO products (name, price) VALUES ('Mug', -0.01)`)
+	err := execSQL(t, db.Pool, `INSERT INTO products (name, price) VALUES ('Mug', -0.01)`)
 	requireSQLState(t, err, checkViolation, "products_price_check")
 }
 
@@ -75,16 +75,16 @@ func TestOrderItemChecks(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	userID := insertUser(t, db.Pool, "ada@example.com")
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO products (id, name, price) VALUES (1, 'Mug', 9.50)`))
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO orders (id, user_id) VALUES (1, $1)`, userID))
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO products (id, name, price) VALUES (1, 'Mug', 9.50)`))
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO orders (id, user_id) VALUES (1, $1)`, userID))
 
-	err := exec(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 1, 0, 9.50)`)
+	err := execSQL(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 1, 0, 9.50)`)
 	requireSQLState(t, err, checkViolation, "order_items_quantity_check")
 
-	err = exec(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 1, 1, -1)`)
+	err = execSQL(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 1, 1, -1)`)
 	requireSQLState(t, err, checkViolation, "order_items_unit_price_check")
 
-	err = exec(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 99, 1, 1)`)
+	err = execSQL(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 99, 1, 1)`)
 	requireSQLState(t, err, foreignKeyViolation, "order_items_products_order_items")
 }
 
@@ -92,7 +92,7 @@ func TestOrderForMissingUserRejected(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 
-	err := exec(t, db.Pool, `INSERT INTO orders (user_id) VALUES (12345)`)
+	err := execSQL(t, db.Pool, `INSERT INTO orders (user_id) VALUES (12345)`)
 	requireSQLState(t, err, foreignKeyViolation, "orders_users_orders")
 }
 
@@ -101,12 +101,12 @@ func TestDeletingOrderRemovesItems(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	userID := insertUser(t, db.Pool, "ada@example.com")
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO products (id, name, price) VALUES (1, 'Mug', 9.50)`))
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO orders (id, user_id) VALUES (1, $1)`, userID))
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price)
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO products (id, name, price) VALUES (1, 'Mug', 9.50)`))
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO orders (id, user_id) VALUES (1, $1)`, userID))
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price)
 		VALUES (1, 1, 2, 9.50), (1, 1, 1, 9.50)`))
 
-	require.NoError(t, exec(t, db.Pool, `DELETE FROM orders WHERE id = 1`))
+	require.NoError(t, execSQL(t, db.Pool, `DELETE FROM orders WHERE id = 1`))
 
 	var items int
 	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(*) FROM order_items`).Scan(&items))
@@ -117,11 +117,11 @@ func TestDeletingOrderedProductRejected(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	userID := insertUser(t, db.Pool, "ada@example.com")
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO products (id, name, price) VALUES (1, 'Mug', 9.50)`))
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO orders (id, user_id) VALUES (1, $1)`, userID))
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 1, 1, 9.50)`))
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO products (id, name, price) VALUES (1, 'Mug', 9.50)`))
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO orders (id, user_id) VALUES (1, $1)`, userID))
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 1, 1, 9.50)`))
 
-	err := exec(t, db.Pool, `DELETE FROM products WHERE id = 1`)
+	err := execSQL(t, db.Pool, `DELETE FROM products WHERE id = 1`)
 	requireSQLState(t, err, foreignKeyViolation, "order_items_products_order_items")
 }
 
@@ -130,10 +130,10 @@ func TestDeletingUserRemovesTokens(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	userID := insertUser(t, db.Pool, "ada@example.com")
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO auth_tokens (user_id, token_hash, expires_at)
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO auth_tokens (user_id, token_hash, expires_at)
 		VALUES ($1, '\x01', now() + interval '1 day')`, userID))
 
-	require.NoError(t, exec(t, db.Pool, `DELETE FROM users WHERE id = $1`, userID))
+	require.NoError(t, execSQL(t, db.Pool, `DELETE FROM users WHERE id = $1`, userID))
 
 	var tokens int
 	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(*) FROM auth_tokens`).Scan(&tokens))
@@ -144,9 +144,9 @@ func TestDeletingUserWithOrdersRejected(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	userID := insertUser(t, db.Pool, "ada@example.com")
-	require.NoError(t, exec(t, db.Pool, `INSERT INTO orders (user_id) VALUES ($1)`, userID))
+	require.NoError(t, execSQL(t, db.Pool, `INSERT INTO orders (user_id) VALUES ($1)`, userID))
 
-	err := exec(t, db.Pool, `DELETE FROM users WHERE id = $1`, userID)
+	err := execSQL(t, db.Pool, `DELETE FROM users WHERE id = $1`, userID)
 	requireSQLState(t, err, foreignKeyViolation, "orders_users_orders")
 }
 
@@ -155,8 +155,8 @@ func TestTokenHashUnique(t *testing.T) {
 	db := pgtest.New(t)
 	userID := insertUser(t, db.Pool, "ada@example.com")
 	insert := `INSERT INTO auth_tokens (user_id, token_hash, expires_at) VALUES ($1, '\x01', now())`
-	require.NoError(t, exec(t, db.Pool, insert, userID))
+	require.NoError(t, execSQL(t, db.Pool, insert, userID))
 
-	err := exec(t, db.Pool, insert, userID)
+	err := execSQL(t, db.Pool, insert, userID)
 	requireSQLState(t, err, uniqueViolation, "auth_tokens_token_hash_key")
 }

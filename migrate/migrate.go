@@ -238,9 +238,9 @@ func baselineVersion(revs map[string]*Revision) string {
 }
 
 func (m *Migrator) dryRun(ctx context.Context, opts UpOptions) (*UpResult, error) {
-	conn, err := m.pool.Acquire(ctx)
+	conn, err := m.acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: acquire connection: %w", err)
+		return nil, err
 	}
 	defer conn.Release()
 	p, err := m.plan(ctx, conn, false)
@@ -309,9 +309,9 @@ func checkPartial(f migrate.File, rev *Revision) error {
 // lock is session-level, so it covers files that run outside a transaction, and it is
 // released even when ctx is cancelled.
 func (m *Migrator) withLock(ctx context.Context, fn func(*pgxpool.Conn) error) error {
-	conn, err := m.pool.Acquire(ctx)
+	conn, err := m.acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("migrate: acquire connection: %w", err)
+		return err
 	}
 	defer conn.Release()
 
@@ -353,6 +353,24 @@ func (m *Migrator) withLock(ctx context.Context, fn func(*pgxpool.Conn) error) e
 		_, _ = conn.Exec(resetCtx, "RESET lock_timeout; RESET statement_timeout")
 	}()
 	return fn(conn)
+}
+
+// acquire returns a pooled connection that answers a ping. After a server restart the pool
+// still holds connections to the old server; each fails its ping and is discarded.
+func (m *Migrator) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	var lastErr error
+	for range 3 {
+		conn, err := m.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("migrate: acquire connection: %w", err)
+		}
+		if lastErr = conn.Ping(ctx); lastErr == nil {
+			return conn, nil
+		}
+		_ = conn.Conn().Close(ctx)
+		conn.Release()
+	}
+	return nil, fmt.Errorf("migrate: connect: %w", lastErr)
 }
 
 // lockKey is the advisory lock every Forge migration run takes: the FNV-1a hash of

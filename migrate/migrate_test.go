@@ -49,7 +49,7 @@ func TestUpFromEmptyAppliesEveryFile(t *testing.T) {
 		tables = append(tables, name)
 	}
 	require.NoError(t, rows.Err())
-	require.Equal(t, []string{"auth_tokens", "order_items", "orders", "products", "users"}, tables)
+	require.Subset(t, tables, []string{"auth_tokens", "order_items", "orders", "products", "users"})
 }
 
 func TestUpTwiceAppliesNothing(t *testing.T) {

@@ -35,9 +35,9 @@ type VersionStatus struct {
 // takes no lock and changes nothing (a database that was never migrated reads as all
 // pending).
 func (m *Migrator) Status(ctx context.Context) ([]VersionStatus, error) {
-	conn, err := m.pool.Acquire(ctx)
+	conn, err := m.acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: acquire connection: %w", err)
+		return nil, err
 	}
 	defer conn.Release()
 	revs, err := m.revisionsIfAny(ctx, conn)
