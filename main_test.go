@@ -24,8 +24,15 @@ var fastPasswords = forge.PasswordParams{Memory: 64, Iterations: 1, Parallelism:
 // openTestDB opens Forge on a fresh migrated database and closes it when the test ends.
 func openTestDB(t testing.TB) *forge.DB {
 	t.Helper()
-	db := pgtest.New(t)
-	fdb, err := forge.Open(context.Background(), forge.Config{DatabaseURL: db.URL, Passwords: fastPasswords})
+	return openTestDBWith(t, forge.Config{})
+}
+
+// openTestDBWith is openTestDB with cfg, whose DatabaseURL and Passwords it sets.
+func openTestDBWith(t testing.TB, cfg forge.Config) *forge.DB {
+	t.Helper()
+	cfg.DatabaseURL = pgtest.New(t).URL
+	cfg.Passwords = fastPasswords
+	fdb, err := forge.Open(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = fdb.Close() })
 	return fdb

@@ -26,6 +26,10 @@ type OrderLine struct {
 // that transaction: the product rows are locked FOR SHARE until commit, so a concurrent price
 // change waits and cannot slip between reading the price and storing the item. Errors match
 // ErrEmptyOrder, ErrInvalidQuantity, ErrProductNotFound, ErrUserNotFound or ErrUserDeleted.
+//
+// NOTE: when the connection breaks during the commit (an error matching ErrUnavailable), the
+// order may or may not have been stored. Callers that retry must check first, or the customer
+// may be charged twice.
 func (db *DB) PlaceOrder(ctx context.Context, userID int64, lines []OrderLine) (*ent.Order, error) {
 	if err := checkLines(lines); err != nil {
 		return nil, fmt.Errorf("place order for user %d: %w", userID, err)
