@@ -20,6 +20,7 @@ import (
 	"github.com/forgedb/forge/ent/order"
 	"github.com/forgedb/forge/ent/orderitem"
 	"github.com/forgedb/forge/ent/product"
+	"github.com/forgedb/forge/ent/seedrun"
 	"github.com/forgedb/forge/ent/user"
 
 	stdsql "database/sql"
@@ -40,6 +41,8 @@ type Client struct {
 	OrderItem *OrderItemClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// SeedRun is the client for interacting with the SeedRun builders.
+	SeedRun *SeedRunClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -58,6 +61,7 @@ func (c *Client) init() {
 	c.Order = NewOrderClient(c.config)
 	c.OrderItem = NewOrderItemClient(c.config)
 	c.Product = NewProductClient(c.config)
+	c.SeedRun = NewSeedRunClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -156,6 +160,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Order:        NewOrderClient(cfg),
 		OrderItem:    NewOrderItemClient(cfg),
 		Product:      NewProductClient(cfg),
+		SeedRun:      NewSeedRunClient(cfg),
 		User:         NewUserClient(cfg),
 	}, nil
 }
@@ -181,6 +186,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Order:        NewOrderClient(cfg),
 		OrderItem:    NewOrderItemClient(cfg),
 		Product:      NewProductClient(cfg),
+		SeedRun:      NewSeedRunClient(cfg),
 		User:         NewUserClient(cfg),
 	}, nil
 }
@@ -211,7 +217,7 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AuthToken, c.CustomerStat, c.Order, c.OrderItem, c.Product, c.User,
+		c.AuthToken, c.CustomerStat, c.Order, c.OrderItem, c.Product, c.SeedRun, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -221,7 +227,7 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AuthToken, c.CustomerStat, c.Order, c.OrderItem, c.Product, c.User,
+		c.AuthToken, c.CustomerStat, c.Order, c.OrderItem, c.Product, c.SeedRun, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -240,6 +246,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OrderItem.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
+	case *SeedRunMutation:
+		return c.SeedRun.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
@@ -1008,6 +1016,139 @@ func (c *ProductClient) mutate(ctx context.Context, m *ProductMutation) (Value, 
 	}
 }
 
+// SeedRunClient is a client for the SeedRun schema.
+type SeedRunClient struct {
+	config
+}
+
+// NewSeedRunClient returns a client for the SeedRun from the given config.
+func NewSeedRunClient(c config) *SeedRunClient {
+	return &SeedRunClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `seedrun.Hooks(f(g(h())))`.
+func (c *SeedRunClient) Use(hooks ...Hook) {
+	c.hooks.SeedRun = append(c.hooks.SeedRun, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `seedrun.Intercept(f(g(h())))`.
+func (c *SeedRunClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SeedRun = append(c.inters.SeedRun, interceptors...)
+}
+
+// Create returns a builder for creating a SeedRun entity.
+func (c *SeedRunClient) Create() *SeedRunCreate {
+	mutation := newSeedRunMutation(c.config, OpCreate)
+	return &SeedRunCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SeedRun entities.
+func (c *SeedRunClient) CreateBulk(builders ...*SeedRunCreate) *SeedRunCreateBulk {
+	return &SeedRunCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SeedRunClient) MapCreateBulk(slice any, setFunc func(*SeedRunCreate, int)) *SeedRunCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SeedRunCreateBulk{err: fmt.Errorf("calling to SeedRunClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SeedRunCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SeedRunCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SeedRun.
+func (c *SeedRunClient) Update() *SeedRunUpdate {
+	mutation := newSeedRunMutation(c.config, OpUpdate)
+	return &SeedRunUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SeedRunClient) UpdateOne(_m *SeedRun) *SeedRunUpdateOne {
+	mutation := newSeedRunMutation(c.config, OpUpdateOne, withSeedRun(_m))
+	return &SeedRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SeedRunClient) UpdateOneID(id int64) *SeedRunUpdateOne {
+	mutation := newSeedRunMutation(c.config, OpUpdateOne, withSeedRunID(id))
+	return &SeedRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SeedRun.
+func (c *SeedRunClient) Delete() *SeedRunDelete {
+	mutation := newSeedRunMutation(c.config, OpDelete)
+	return &SeedRunDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SeedRunClient) DeleteOne(_m *SeedRun) *SeedRunDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SeedRunClient) DeleteOneID(id int64) *SeedRunDeleteOne {
+	builder := c.Delete().Where(seedrun.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SeedRunDeleteOne{builder}
+}
+
+// Query returns a query builder for SeedRun.
+func (c *SeedRunClient) Query() *SeedRunQuery {
+	return &SeedRunQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSeedRun},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SeedRun entity by its id.
+func (c *SeedRunClient) Get(ctx context.Context, id int64) (*SeedRun, error) {
+	return c.Query().Where(seedrun.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SeedRunClient) GetX(ctx context.Context, id int64) *SeedRun {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SeedRunClient) Hooks() []Hook {
+	return c.hooks.SeedRun
+}
+
+// Interceptors returns the client interceptors.
+func (c *SeedRunClient) Interceptors() []Interceptor {
+	return c.inters.SeedRun
+}
+
+func (c *SeedRunClient) mutate(ctx context.Context, m *SeedRunMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SeedRunCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SeedRunUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SeedRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SeedRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SeedRun mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -1178,10 +1319,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AuthToken, CustomerStat, Order, OrderItem, Product, User []ent.Hook
+		AuthToken, CustomerStat, Order, OrderItem, Product, SeedRun, User []ent.Hook
 	}
 	inters struct {
-		AuthToken, CustomerStat, Order, OrderItem, Product, User []ent.Interceptor
+		AuthToken, CustomerStat, Order, OrderItem, Product, SeedRun,
+		User []ent.Interceptor
 	}
 )
 

@@ -17,6 +17,7 @@ import (
 	"github.com/forgedb/forge/ent/order"
 	"github.com/forgedb/forge/ent/orderitem"
 	"github.com/forgedb/forge/ent/product"
+	"github.com/forgedb/forge/ent/seedrun"
 	"github.com/forgedb/forge/ent/user"
 )
 
@@ -83,6 +84,7 @@ func checkColumn(t, c string) error {
 			order.Table:        order.ValidColumn,
 			orderitem.Table:    orderitem.ValidColumn,
 			product.Table:      product.ValidColumn,
+			seedrun.Table:      seedrun.ValidColumn,
 			user.Table:         user.ValidColumn,
 		})
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/forgedb/forge/ent/orderitem"
 	"github.com/forgedb/forge/ent/predicate"
 	"github.com/forgedb/forge/ent/product"
+	"github.com/forgedb/forge/ent/seedrun"
 	"github.com/forgedb/forge/ent/user"
 	"github.com/shopspring/decimal"
 )
@@ -35,6 +36,7 @@ const (
 	TypeOrder        = "Order"
 	TypeOrderItem    = "OrderItem"
 	TypeProduct      = "Product"
+	TypeSeedRun      = "SeedRun"
 	TypeUser         = "User"
 )
 
@@ -2849,6 +2851,1307 @@ func (m *ProductMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Product edge %s", name)
+}
+
+// SeedRunMutation represents an operation that mutates the SeedRun nodes in the graph.
+type SeedRunMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int64
+	created_at        *time.Time
+	seed              *int64
+	addseed           *int64
+	scale             *string
+	reference_time    *time.Time
+	users             *int64
+	addusers          *int64
+	products          *int64
+	addproducts       *int64
+	orders            *int64
+	addorders         *int64
+	order_items       *int64
+	addorder_items    *int64
+	auth_tokens       *int64
+	addauth_tokens    *int64
+	checksum          *string
+	format_version    *int
+	addformat_version *int
+	forge_version     *string
+	gofakeit_version  *string
+	duration_ms       *int64
+	addduration_ms    *int64
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*SeedRun, error)
+	predicates        []predicate.SeedRun
+}
+
+var _ ent.Mutation = (*SeedRunMutation)(nil)
+
+// seedrunOption allows management of the mutation configuration using functional options.
+type seedrunOption func(*SeedRunMutation)
+
+// newSeedRunMutation creates new mutation for the SeedRun entity.
+func newSeedRunMutation(c config, op Op, opts ...seedrunOption) *SeedRunMutation {
+	m := &SeedRunMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSeedRun,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSeedRunID sets the ID field of the mutation.
+func withSeedRunID(id int64) seedrunOption {
+	return func(m *SeedRunMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SeedRun
+		)
+		m.oldValue = func(ctx context.Context) (*SeedRun, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SeedRun.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSeedRun sets the old SeedRun of the mutation.
+func withSeedRun(node *SeedRun) seedrunOption {
+	return func(m *SeedRunMutation) {
+		m.oldValue = func(context.Context) (*SeedRun, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SeedRunMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SeedRunMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SeedRun entities.
+func (m *SeedRunMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SeedRunMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SeedRunMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SeedRun.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SeedRunMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SeedRunMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SeedRunMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetSeed sets the "seed" field.
+func (m *SeedRunMutation) SetSeed(i int64) {
+	m.seed = &i
+	m.addseed = nil
+}
+
+// Seed returns the value of the "seed" field in the mutation.
+func (m *SeedRunMutation) Seed() (r int64, exists bool) {
+	v := m.seed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeed returns the old "seed" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldSeed(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeed: %w", err)
+	}
+	return oldValue.Seed, nil
+}
+
+// AddSeed adds i to the "seed" field.
+func (m *SeedRunMutation) AddSeed(i int64) {
+	if m.addseed != nil {
+		*m.addseed += i
+	} else {
+		m.addseed = &i
+	}
+}
+
+// AddedSeed returns the value that was added to the "seed" field in this mutation.
+func (m *SeedRunMutation) AddedSeed() (r int64, exists bool) {
+	v := m.addseed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeed resets all changes to the "seed" field.
+func (m *SeedRunMutation) ResetSeed() {
+	m.seed = nil
+	m.addseed = nil
+}
+
+// SetScale sets the "scale" field.
+func (m *SeedRunMutation) SetScale(s string) {
+	m.scale = &s
+}
+
+// Scale returns the value of the "scale" field in the mutation.
+func (m *SeedRunMutation) Scale() (r string, exists bool) {
+	v := m.scale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScale returns the old "scale" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldScale(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScale: %w", err)
+	}
+	return oldValue.Scale, nil
+}
+
+// ResetScale resets all changes to the "scale" field.
+func (m *SeedRunMutation) ResetScale() {
+	m.scale = nil
+}
+
+// SetReferenceTime sets the "reference_time" field.
+func (m *SeedRunMutation) SetReferenceTime(t time.Time) {
+	m.reference_time = &t
+}
+
+// ReferenceTime returns the value of the "reference_time" field in the mutation.
+func (m *SeedRunMutation) ReferenceTime() (r time.Time, exists bool) {
+	v := m.reference_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferenceTime returns the old "reference_time" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldReferenceTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferenceTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferenceTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferenceTime: %w", err)
+	}
+	return oldValue.ReferenceTime, nil
+}
+
+// ResetReferenceTime resets all changes to the "reference_time" field.
+func (m *SeedRunMutation) ResetReferenceTime() {
+	m.reference_time = nil
+}
+
+// SetUsers sets the "users" field.
+func (m *SeedRunMutation) SetUsers(i int64) {
+	m.users = &i
+	m.addusers = nil
+}
+
+// Users returns the value of the "users" field in the mutation.
+func (m *SeedRunMutation) Users() (r int64, exists bool) {
+	v := m.users
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsers returns the old "users" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldUsers(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsers: %w", err)
+	}
+	return oldValue.Users, nil
+}
+
+// AddUsers adds i to the "users" field.
+func (m *SeedRunMutation) AddUsers(i int64) {
+	if m.addusers != nil {
+		*m.addusers += i
+	} else {
+		m.addusers = &i
+	}
+}
+
+// AddedUsers returns the value that was added to the "users" field in this mutation.
+func (m *SeedRunMutation) AddedUsers() (r int64, exists bool) {
+	v := m.addusers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUsers resets all changes to the "users" field.
+func (m *SeedRunMutation) ResetUsers() {
+	m.users = nil
+	m.addusers = nil
+}
+
+// SetProducts sets the "products" field.
+func (m *SeedRunMutation) SetProducts(i int64) {
+	m.products = &i
+	m.addproducts = nil
+}
+
+// Products returns the value of the "products" field in the mutation.
+func (m *SeedRunMutation) Products() (r int64, exists bool) {
+	v := m.products
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProducts returns the old "products" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldProducts(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProducts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProducts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProducts: %w", err)
+	}
+	return oldValue.Products, nil
+}
+
+// AddProducts adds i to the "products" field.
+func (m *SeedRunMutation) AddProducts(i int64) {
+	if m.addproducts != nil {
+		*m.addproducts += i
+	} else {
+		m.addproducts = &i
+	}
+}
+
+// AddedProducts returns the value that was added to the "products" field in this mutation.
+func (m *SeedRunMutation) AddedProducts() (r int64, exists bool) {
+	v := m.addproducts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProducts resets all changes to the "products" field.
+func (m *SeedRunMutation) ResetProducts() {
+	m.products = nil
+	m.addproducts = nil
+}
+
+// SetOrders sets the "orders" field.
+func (m *SeedRunMutation) SetOrders(i int64) {
+	m.orders = &i
+	m.addorders = nil
+}
+
+// Orders returns the value of the "orders" field in the mutation.
+func (m *SeedRunMutation) Orders() (r int64, exists bool) {
+	v := m.orders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrders returns the old "orders" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldOrders(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrders: %w", err)
+	}
+	return oldValue.Orders, nil
+}
+
+// AddOrders adds i to the "orders" field.
+func (m *SeedRunMutation) AddOrders(i int64) {
+	if m.addorders != nil {
+		*m.addorders += i
+	} else {
+		m.addorders = &i
+	}
+}
+
+// AddedOrders returns the value that was added to the "orders" field in this mutation.
+func (m *SeedRunMutation) AddedOrders() (r int64, exists bool) {
+	v := m.addorders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrders resets all changes to the "orders" field.
+func (m *SeedRunMutation) ResetOrders() {
+	m.orders = nil
+	m.addorders = nil
+}
+
+// SetOrderItems sets the "order_items" field.
+func (m *SeedRunMutation) SetOrderItems(i int64) {
+	m.order_items = &i
+	m.addorder_items = nil
+}
+
+// OrderItems returns the value of the "order_items" field in the mutation.
+func (m *SeedRunMutation) OrderItems() (r int64, exists bool) {
+	v := m.order_items
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderItems returns the old "order_items" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldOrderItems(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderItems is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderItems requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderItems: %w", err)
+	}
+	return oldValue.OrderItems, nil
+}
+
+// AddOrderItems adds i to the "order_items" field.
+func (m *SeedRunMutation) AddOrderItems(i int64) {
+	if m.addorder_items != nil {
+		*m.addorder_items += i
+	} else {
+		m.addorder_items = &i
+	}
+}
+
+// AddedOrderItems returns the value that was added to the "order_items" field in this mutation.
+func (m *SeedRunMutation) AddedOrderItems() (r int64, exists bool) {
+	v := m.addorder_items
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderItems resets all changes to the "order_items" field.
+func (m *SeedRunMutation) ResetOrderItems() {
+	m.order_items = nil
+	m.addorder_items = nil
+}
+
+// SetAuthTokens sets the "auth_tokens" field.
+func (m *SeedRunMutation) SetAuthTokens(i int64) {
+	m.auth_tokens = &i
+	m.addauth_tokens = nil
+}
+
+// AuthTokens returns the value of the "auth_tokens" field in the mutation.
+func (m *SeedRunMutation) AuthTokens() (r int64, exists bool) {
+	v := m.auth_tokens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthTokens returns the old "auth_tokens" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldAuthTokens(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthTokens is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthTokens requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthTokens: %w", err)
+	}
+	return oldValue.AuthTokens, nil
+}
+
+// AddAuthTokens adds i to the "auth_tokens" field.
+func (m *SeedRunMutation) AddAuthTokens(i int64) {
+	if m.addauth_tokens != nil {
+		*m.addauth_tokens += i
+	} else {
+		m.addauth_tokens = &i
+	}
+}
+
+// AddedAuthTokens returns the value that was added to the "auth_tokens" field in this mutation.
+func (m *SeedRunMutation) AddedAuthTokens() (r int64, exists bool) {
+	v := m.addauth_tokens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAuthTokens resets all changes to the "auth_tokens" field.
+func (m *SeedRunMutation) ResetAuthTokens() {
+	m.auth_tokens = nil
+	m.addauth_tokens = nil
+}
+
+// SetChecksum sets the "checksum" field.
+func (m *SeedRunMutation) SetChecksum(s string) {
+	m.checksum = &s
+}
+
+// Checksum returns the value of the "checksum" field in the mutation.
+func (m *SeedRunMutation) Checksum() (r string, exists bool) {
+	v := m.checksum
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChecksum returns the old "checksum" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldChecksum(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChecksum is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChecksum requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChecksum: %w", err)
+	}
+	return oldValue.Checksum, nil
+}
+
+// ResetChecksum resets all changes to the "checksum" field.
+func (m *SeedRunMutation) ResetChecksum() {
+	m.checksum = nil
+}
+
+// SetFormatVersion sets the "format_version" field.
+func (m *SeedRunMutation) SetFormatVersion(i int) {
+	m.format_version = &i
+	m.addformat_version = nil
+}
+
+// FormatVersion returns the value of the "format_version" field in the mutation.
+func (m *SeedRunMutation) FormatVersion() (r int, exists bool) {
+	v := m.format_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFormatVersion returns the old "format_version" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldFormatVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFormatVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFormatVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFormatVersion: %w", err)
+	}
+	return oldValue.FormatVersion, nil
+}
+
+// AddFormatVersion adds i to the "format_version" field.
+func (m *SeedRunMutation) AddFormatVersion(i int) {
+	if m.addformat_version != nil {
+		*m.addformat_version += i
+	} else {
+		m.addformat_version = &i
+	}
+}
+
+// AddedFormatVersion returns the value that was added to the "format_version" field in this mutation.
+func (m *SeedRunMutation) AddedFormatVersion() (r int, exists bool) {
+	v := m.addformat_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFormatVersion resets all changes to the "format_version" field.
+func (m *SeedRunMutation) ResetFormatVersion() {
+	m.format_version = nil
+	m.addformat_version = nil
+}
+
+// SetForgeVersion sets the "forge_version" field.
+func (m *SeedRunMutation) SetForgeVersion(s string) {
+	m.forge_version = &s
+}
+
+// ForgeVersion returns the value of the "forge_version" field in the mutation.
+func (m *SeedRunMutation) ForgeVersion() (r string, exists bool) {
+	v := m.forge_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldForgeVersion returns the old "forge_version" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldForgeVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldForgeVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldForgeVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldForgeVersion: %w", err)
+	}
+	return oldValue.ForgeVersion, nil
+}
+
+// ResetForgeVersion resets all changes to the "forge_version" field.
+func (m *SeedRunMutation) ResetForgeVersion() {
+	m.forge_version = nil
+}
+
+// SetGofakeitVersion sets the "gofakeit_version" field.
+func (m *SeedRunMutation) SetGofakeitVersion(s string) {
+	m.gofakeit_version = &s
+}
+
+// GofakeitVersion returns the value of the "gofakeit_version" field in the mutation.
+func (m *SeedRunMutation) GofakeitVersion() (r string, exists bool) {
+	v := m.gofakeit_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGofakeitVersion returns the old "gofakeit_version" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldGofakeitVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGofakeitVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGofakeitVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGofakeitVersion: %w", err)
+	}
+	return oldValue.GofakeitVersion, nil
+}
+
+// ResetGofakeitVersion resets all changes to the "gofakeit_version" field.
+func (m *SeedRunMutation) ResetGofakeitVersion() {
+	m.gofakeit_version = nil
+}
+
+// SetDurationMs sets the "duration_ms" field.
+func (m *SeedRunMutation) SetDurationMs(i int64) {
+	m.duration_ms = &i
+	m.addduration_ms = nil
+}
+
+// DurationMs returns the value of the "duration_ms" field in the mutation.
+func (m *SeedRunMutation) DurationMs() (r int64, exists bool) {
+	v := m.duration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationMs returns the old "duration_ms" field's value of the SeedRun entity.
+// If the SeedRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeedRunMutation) OldDurationMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationMs: %w", err)
+	}
+	return oldValue.DurationMs, nil
+}
+
+// AddDurationMs adds i to the "duration_ms" field.
+func (m *SeedRunMutation) AddDurationMs(i int64) {
+	if m.addduration_ms != nil {
+		*m.addduration_ms += i
+	} else {
+		m.addduration_ms = &i
+	}
+}
+
+// AddedDurationMs returns the value that was added to the "duration_ms" field in this mutation.
+func (m *SeedRunMutation) AddedDurationMs() (r int64, exists bool) {
+	v := m.addduration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationMs resets all changes to the "duration_ms" field.
+func (m *SeedRunMutation) ResetDurationMs() {
+	m.duration_ms = nil
+	m.addduration_ms = nil
+}
+
+// Where appends a list predicates to the SeedRunMutation builder.
+func (m *SeedRunMutation) Where(ps ...predicate.SeedRun) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SeedRunMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SeedRunMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SeedRun, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SeedRunMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SeedRunMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SeedRun).
+func (m *SeedRunMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SeedRunMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, seedrun.FieldCreatedAt)
+	}
+	if m.seed != nil {
+		fields = append(fields, seedrun.FieldSeed)
+	}
+	if m.scale != nil {
+		fields = append(fields, seedrun.FieldScale)
+	}
+	if m.reference_time != nil {
+		fields = append(fields, seedrun.FieldReferenceTime)
+	}
+	if m.users != nil {
+		fields = append(fields, seedrun.FieldUsers)
+	}
+	if m.products != nil {
+		fields = append(fields, seedrun.FieldProducts)
+	}
+	if m.orders != nil {
+		fields = append(fields, seedrun.FieldOrders)
+	}
+	if m.order_items != nil {
+		fields = append(fields, seedrun.FieldOrderItems)
+	}
+	if m.auth_tokens != nil {
+		fields = append(fields, seedrun.FieldAuthTokens)
+	}
+	if m.checksum != nil {
+		fields = append(fields, seedrun.FieldChecksum)
+	}
+	if m.format_version != nil {
+		fields = append(fields, seedrun.FieldFormatVersion)
+	}
+	if m.forge_version != nil {
+		fields = append(fields, seedrun.FieldForgeVersion)
+	}
+	if m.gofakeit_version != nil {
+		fields = append(fields, seedrun.FieldGofakeitVersion)
+	}
+	if m.duration_ms != nil {
+		fields = append(fields, seedrun.FieldDurationMs)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SeedRunMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case seedrun.FieldCreatedAt:
+		return m.CreatedAt()
+	case seedrun.FieldSeed:
+		return m.Seed()
+	case seedrun.FieldScale:
+		return m.Scale()
+	case seedrun.FieldReferenceTime:
+		return m.ReferenceTime()
+	case seedrun.FieldUsers:
+		return m.Users()
+	case seedrun.FieldProducts:
+		return m.Products()
+	case seedrun.FieldOrders:
+		return m.Orders()
+	case seedrun.FieldOrderItems:
+		return m.OrderItems()
+	case seedrun.FieldAuthTokens:
+		return m.AuthTokens()
+	case seedrun.FieldChecksum:
+		return m.Checksum()
+	case seedrun.FieldFormatVersion:
+		return m.FormatVersion()
+	case seedrun.FieldForgeVersion:
+		return m.ForgeVersion()
+	case seedrun.FieldGofakeitVersion:
+		return m.GofakeitVersion()
+	case seedrun.FieldDurationMs:
+		return m.DurationMs()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SeedRunMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case seedrun.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case seedrun.FieldSeed:
+		return m.OldSeed(ctx)
+	case seedrun.FieldScale:
+		return m.OldScale(ctx)
+	case seedrun.FieldReferenceTime:
+		return m.OldReferenceTime(ctx)
+	case seedrun.FieldUsers:
+		return m.OldUsers(ctx)
+	case seedrun.FieldProducts:
+		return m.OldProducts(ctx)
+	case seedrun.FieldOrders:
+		return m.OldOrders(ctx)
+	case seedrun.FieldOrderItems:
+		return m.OldOrderItems(ctx)
+	case seedrun.FieldAuthTokens:
+		return m.OldAuthTokens(ctx)
+	case seedrun.FieldChecksum:
+		return m.OldChecksum(ctx)
+	case seedrun.FieldFormatVersion:
+		return m.OldFormatVersion(ctx)
+	case seedrun.FieldForgeVersion:
+		return m.OldForgeVersion(ctx)
+	case seedrun.FieldGofakeitVersion:
+		return m.OldGofakeitVersion(ctx)
+	case seedrun.FieldDurationMs:
+		return m.OldDurationMs(ctx)
+	}
+	return nil, fmt.Errorf("unknown SeedRun field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SeedRunMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case seedrun.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case seedrun.FieldSeed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeed(v)
+		return nil
+	case seedrun.FieldScale:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScale(v)
+		return nil
+	case seedrun.FieldReferenceTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferenceTime(v)
+		return nil
+	case seedrun.FieldUsers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsers(v)
+		return nil
+	case seedrun.FieldProducts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProducts(v)
+		return nil
+	case seedrun.FieldOrders:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrders(v)
+		return nil
+	case seedrun.FieldOrderItems:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderItems(v)
+		return nil
+	case seedrun.FieldAuthTokens:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthTokens(v)
+		return nil
+	case seedrun.FieldChecksum:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChecksum(v)
+		return nil
+	case seedrun.FieldFormatVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFormatVersion(v)
+		return nil
+	case seedrun.FieldForgeVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetForgeVersion(v)
+		return nil
+	case seedrun.FieldGofakeitVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGofakeitVersion(v)
+		return nil
+	case seedrun.FieldDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SeedRun field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SeedRunMutation) AddedFields() []string {
+	var fields []string
+	if m.addseed != nil {
+		fields = append(fields, seedrun.FieldSeed)
+	}
+	if m.addusers != nil {
+		fields = append(fields, seedrun.FieldUsers)
+	}
+	if m.addproducts != nil {
+		fields = append(fields, seedrun.FieldProducts)
+	}
+	if m.addorders != nil {
+		fields = append(fields, seedrun.FieldOrders)
+	}
+	if m.addorder_items != nil {
+		fields = append(fields, seedrun.FieldOrderItems)
+	}
+	if m.addauth_tokens != nil {
+		fields = append(fields, seedrun.FieldAuthTokens)
+	}
+	if m.addformat_version != nil {
+		fields = append(fields, seedrun.FieldFormatVersion)
+	}
+	if m.addduration_ms != nil {
+		fields = append(fields, seedrun.FieldDurationMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SeedRunMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case seedrun.FieldSeed:
+		return m.AddedSeed()
+	case seedrun.FieldUsers:
+		return m.AddedUsers()
+	case seedrun.FieldProducts:
+		return m.AddedProducts()
+	case seedrun.FieldOrders:
+		return m.AddedOrders()
+	case seedrun.FieldOrderItems:
+		return m.AddedOrderItems()
+	case seedrun.FieldAuthTokens:
+		return m.AddedAuthTokens()
+	case seedrun.FieldFormatVersion:
+		return m.AddedFormatVersion()
+	case seedrun.FieldDurationMs:
+		return m.AddedDurationMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SeedRunMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case seedrun.FieldSeed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeed(v)
+		return nil
+	case seedrun.FieldUsers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUsers(v)
+		return nil
+	case seedrun.FieldProducts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProducts(v)
+		return nil
+	case seedrun.FieldOrders:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrders(v)
+		return nil
+	case seedrun.FieldOrderItems:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderItems(v)
+		return nil
+	case seedrun.FieldAuthTokens:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAuthTokens(v)
+		return nil
+	case seedrun.FieldFormatVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFormatVersion(v)
+		return nil
+	case seedrun.FieldDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDurationMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SeedRun numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SeedRunMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SeedRunMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SeedRunMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SeedRun nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SeedRunMutation) ResetField(name string) error {
+	switch name {
+	case seedrun.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case seedrun.FieldSeed:
+		m.ResetSeed()
+		return nil
+	case seedrun.FieldScale:
+		m.ResetScale()
+		return nil
+	case seedrun.FieldReferenceTime:
+		m.ResetReferenceTime()
+		return nil
+	case seedrun.FieldUsers:
+		m.ResetUsers()
+		return nil
+	case seedrun.FieldProducts:
+		m.ResetProducts()
+		return nil
+	case seedrun.FieldOrders:
+		m.ResetOrders()
+		return nil
+	case seedrun.FieldOrderItems:
+		m.ResetOrderItems()
+		return nil
+	case seedrun.FieldAuthTokens:
+		m.ResetAuthTokens()
+		return nil
+	case seedrun.FieldChecksum:
+		m.ResetChecksum()
+		return nil
+	case seedrun.FieldFormatVersion:
+		m.ResetFormatVersion()
+		return nil
+	case seedrun.FieldForgeVersion:
+		m.ResetForgeVersion()
+		return nil
+	case seedrun.FieldGofakeitVersion:
+		m.ResetGofakeitVersion()
+		return nil
+	case seedrun.FieldDurationMs:
+		m.ResetDurationMs()
+		return nil
+	}
+	return fmt.Errorf("unknown SeedRun field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SeedRunMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SeedRunMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SeedRunMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SeedRunMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SeedRunMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SeedRunMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SeedRunMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SeedRun unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SeedRunMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SeedRun edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

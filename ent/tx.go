@@ -24,6 +24,8 @@ type Tx struct {
 	OrderItem *OrderItemClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// SeedRun is the client for interacting with the SeedRun builders.
+	SeedRun *SeedRunClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -162,6 +164,7 @@ func (tx *Tx) init() {
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderItem = NewOrderItemClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
+	tx.SeedRun = NewSeedRunClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

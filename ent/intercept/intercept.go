@@ -14,6 +14,7 @@ import (
 	"github.com/forgedb/forge/ent/orderitem"
 	"github.com/forgedb/forge/ent/predicate"
 	"github.com/forgedb/forge/ent/product"
+	"github.com/forgedb/forge/ent/seedrun"
 	"github.com/forgedb/forge/ent/user"
 )
 
@@ -208,6 +209,33 @@ func (f TraverseProduct) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProductQuery", q)
 }
 
+// The SeedRunFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SeedRunFunc func(context.Context, *ent.SeedRunQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SeedRunFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SeedRunQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SeedRunQuery", q)
+}
+
+// The TraverseSeedRun type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSeedRun func(context.Context, *ent.SeedRunQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSeedRun) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSeedRun) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SeedRunQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SeedRunQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -248,6 +276,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrderItemQuery, predicate.OrderItem, orderitem.OrderOption]{typ: ent.TypeOrderItem, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
+	case *ent.SeedRunQuery:
+		return &query[*ent.SeedRunQuery, predicate.SeedRun, seedrun.OrderOption]{typ: ent.TypeSeedRun, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	default:

@@ -157,6 +157,30 @@ var (
 		Columns:    ProductsColumns,
 		PrimaryKey: []*schema.Column{ProductsColumns[0]},
 	}
+	// SeedRunsColumns holds the columns for the "seed_runs" table.
+	SeedRunsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "seed", Type: field.TypeInt64},
+		{Name: "scale", Type: field.TypeString},
+		{Name: "reference_time", Type: field.TypeTime},
+		{Name: "users", Type: field.TypeInt64},
+		{Name: "products", Type: field.TypeInt64},
+		{Name: "orders", Type: field.TypeInt64},
+		{Name: "order_items", Type: field.TypeInt64},
+		{Name: "auth_tokens", Type: field.TypeInt64},
+		{Name: "checksum", Type: field.TypeString},
+		{Name: "format_version", Type: field.TypeInt},
+		{Name: "forge_version", Type: field.TypeString},
+		{Name: "gofakeit_version", Type: field.TypeString},
+		{Name: "duration_ms", Type: field.TypeInt64},
+	}
+	// SeedRunsTable holds the schema information for the "seed_runs" table.
+	SeedRunsTable = &schema.Table{
+		Name:       "seed_runs",
+		Columns:    SeedRunsColumns,
+		PrimaryKey: []*schema.Column{SeedRunsColumns[0]},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -203,6 +227,7 @@ var (
 		OrdersTable,
 		OrderItemsTable,
 		ProductsTable,
+		SeedRunsTable,
 		UsersTable,
 	}
 )
@@ -227,6 +252,9 @@ func init() {
 	ProductsTable.Annotation = &entsql.Annotation{}
 	ProductsTable.Annotation.Checks = map[string]string{
 		"products_price_check": "price >= 0",
+	}
+	SeedRunsTable.Annotation = &entsql.Annotation{
+		Table: "seed_runs",
 	}
 	UsersTable.Annotation = &entsql.Annotation{}
 	UsersTable.Annotation.Checks = map[string]string{

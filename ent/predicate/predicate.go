@@ -21,5 +21,8 @@ type OrderItem func(*sql.Selector)
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 
+// SeedRun is the predicate function for seedrun builders.
+type SeedRun func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

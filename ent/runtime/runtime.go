@@ -10,6 +10,7 @@ import (
 	"github.com/forgedb/forge/ent/order"
 	"github.com/forgedb/forge/ent/product"
 	"github.com/forgedb/forge/ent/schema"
+	"github.com/forgedb/forge/ent/seedrun"
 	"github.com/forgedb/forge/ent/user"
 	"github.com/shopspring/decimal"
 )
@@ -72,6 +73,15 @@ func init() {
 			return nil
 		}
 	}()
+	seedrunMixin := schema.SeedRun{}.Mixin()
+	seedrunMixinFields0 := seedrunMixin[0].Fields()
+	_ = seedrunMixinFields0
+	seedrunFields := schema.SeedRun{}.Fields()
+	_ = seedrunFields
+	// seedrunDescCreatedAt is the schema descriptor for created_at field.
+	seedrunDescCreatedAt := seedrunMixinFields0[0].Descriptor()
+	// seedrun.DefaultCreatedAt holds the default value on creation for the created_at field.
+	seedrun.DefaultCreatedAt = seedrunDescCreatedAt.Default.(func() time.Time)
 	userMixin := schema.User{}.Mixin()
 	userMixinHooks1 := userMixin[1].Hooks()
 	user.Hooks[0] = userMixinHooks1[0]

@@ -1,0 +1,2 @@
+-- Drop "seed_runs" table
+DROP TABLE "seed_runs";
