@@ -17,8 +17,9 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// maintenanceWorkMem is the memory each index build may use inside the seed's transaction.
-// It is a server-side setting, so it costs the seeding process nothing.
+// maintenanceWorkMem is the least memory each index build may use inside the seed's
+// transaction; a higher server setting is kept. It is memory of the server, not of the
+// seeding process.
 const maintenanceWorkMem = "256MB"
 
 // rollbackTimeout bounds the rollback that runs after a failure or cancellation.
@@ -163,7 +164,9 @@ func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, error
 	if _, err := tx.Exec(ctx, "TRUNCATE "+tables); err != nil {
 		return nil, fmt.Errorf("empty data tables: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "SET LOCAL maintenance_work_mem = '"+maintenanceWorkMem+"'"); err != nil {
+	raiseWorkMem := "SELECT set_config('maintenance_work_mem', $1, true) " +
+		"WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1)"
+	if _, err := tx.Exec(ctx, raiseWorkMem, maintenanceWorkMem); err != nil {
 		return nil, fmt.Errorf("set maintenance_work_mem: %w", err)
 	}
 	captured, err := captureSchema(ctx, tx, s.cfg.strategy)

@@ -30,7 +30,7 @@ const (
 	signupYears       = 3                   // users signed up over the 3 years before ReferenceTime
 	deletedShare      = 0.02                // share of users who are soft-deleted
 	buyerShare        = 0.7                 // share of users who can place orders at all
-	orderSkew         = 3                   // buyer rank = buyers * u^orderSkew: a few buy a lot
+	orderSkewShift    = 0.12                // see buyerRank
 	productSkew       = 2                   // product rank = products * u^productSkew
 	tokenWindow       = 60 * 24 * time.Hour // tokens were issued during the last 60 days
 	tokenLifetime     = 30 * 24 * time.Hour // and expire 30 days after issue
@@ -241,10 +241,21 @@ type orderRow struct {
 
 func (w *world) order(r *rowRand, id int64) orderRow {
 	r.reset(rowKey(w.seed, saltOrder, id))
-	rank := int64(math.Pow(r.float(), orderSkew) * float64(w.buyers))
-	userID := w.users.id(min(rank, w.buyers-1))
+	userID := w.users.id(buyerRank(r.float(), w.buyers))
 	facts := w.userFactsOf(userID)
 	return orderRow{id: id, userID: userID, created: rhythmicTime(r, facts.created, facts.end())}
+}
+
+// buyerRank maps a uniform u to a buyer rank, 0 being the busiest buyer. The rank fraction is
+// ((u(1-s)+s)^3 - s^3) / (1 - s^3) with s = orderSkewShift: a cubic, so a small share of
+// buyers places a large share of orders, shifted so the busiest buyer gets a bounded share.
+// With s = 0.12 the busiest buyer places about 26 times the average number of orders per
+// buyer and the top 1% of users about 15% of all orders, whatever the number of users.
+func buyerRank(u float64, buyers int64) int64 {
+	const s = orderSkewShift
+	v := u*(1-s) + s
+	x := (v*v*v - s*s*s) / (1 - s*s*s)
+	return min(int64(x*float64(buyers)), buyers-1)
 }
 
 // rhythmicTime draws a time in [from, to] that follows the weekly, seasonal and daily rhythm.
