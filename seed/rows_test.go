@@ -107,18 +107,18 @@ func TestResolveCounts(t *testing.T) {
 func TestIsLocalHost(t *testing.T) {
 	t.Parallel()
 	tests := map[string]bool{
-		"/tmp/forge/run":     true,
+		"/tmp/forge/run":      true,
 		"/var/run/postgresql": true,
-		"localhost":          true,
-		"LOCALHOST":          true,
-		"127.0.0.1":          true,
-		"127.0.0.2":          true,
-		"::1":                true,
-		"db.example.com":     false,
-		"10.0.0.5":           false,
-		"192.168.1.20":       false,
-		"localhost.example":  false,
-		"":                   false,
+		"localhost":           true,
+		"LOCALHOST":           true,
+		"127.0.0.1":           true,
+		"127.0.0.2":           true,
+		"::1":                 true,
+		"db.example.com":      false,
+		"10.0.0.5":            false,
+		"192.168.1.20":        false,
+		"localhost.example":   false,
+		"":                    false,
 	}
 	for host, want := range tests {
 		require.Equal(t, want, isLocalHost(host), host)

@@ -73,8 +73,8 @@ func TestRunRecordsSeedRun(t *testing.T) {
 	db, report := seeded(t, testConfig())
 
 	var (
-		seed                       int64
-		scale, checksum            string
+		seed                        int64
+		scale, checksum             string
 		users, items, formatVersion int64
 	)
 	err := db.Pool.QueryRow(context.Background(),
