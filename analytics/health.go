@@ -87,6 +87,10 @@ type CheckConfig struct {
 	// VacuumLag warns when a table's dead rows (or rows changed since the last analyze)
 	// exceed this multiple of the count at which autovacuum should have started.
 	VacuumLag float64
+	// VacuumGrace skips a table vacuumed (for dead rows) or analyzed (for changed rows)
+	// within this time. A bulk load that runs ANALYZE in its own transaction still counts
+	// every row it wrote as changed since that analyze.
+	VacuumGrace time.Duration
 	// XIDAgeWarn and XIDAgeFail are transaction ID ages of the database that warn and fail.
 	// PostgreSQL stops accepting writes near 2^31 (about 2.1 billion).
 	XIDAgeWarn, XIDAgeFail int64
@@ -116,6 +120,7 @@ func DefaultCheckConfig() CheckConfig {
 		MinBloatRatio:       0.5,
 		MinBloatBytes:       100 << 20,
 		VacuumLag:           2,
+		VacuumGrace:         10 * time.Minute,
 		XIDAgeWarn:          1_000_000_000,
 		XIDAgeFail:          1_500_000_000,
 		ConnectionsWarn:     0.8,

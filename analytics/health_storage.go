@@ -128,8 +128,9 @@ func checkBloat(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult, 
 func checkVacuum(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult, error) {
 	result := CheckResult{
 		Threshold: fmt.Sprintf("a table whose dead rows, or rows changed since the last analyze, "+
-			"exceed %.0fx the count at which autovacuum starts warns; so does a table with rows "+
-			"that was never analyzed", cfg.VacuumLag),
+			"exceed %.0fx the count at which autovacuum starts, and that was not vacuumed or "+
+			"analyzed in the last %s, warns; so does a table with rows that was never analyzed",
+			cfg.VacuumLag, formatDuration(cfg.VacuumGrace)),
 		Remedy: "run VACUUM (ANALYZE) on the table now; if it recurs, lower the table's " +
 			"autovacuum_vacuum_scale_factor or raise autovacuum_max_workers, and look for long " +
 			"transactions that keep dead rows alive",
@@ -148,7 +149,7 @@ func checkVacuum(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult,
 		[]any{&table, &live, &dead, &modified, &vacuumTrigger, &analyzeTrigger, &lastVacuum, &lastAnalyze},
 		func() error {
 			switch {
-			case float64(dead) > cfg.VacuumLag*vacuumTrigger:
+			case float64(dead) > cfg.VacuumLag*vacuumTrigger && !within(lastVacuum, cfg.VacuumGrace):
 				result.Findings = append(result.Findings, Finding{
 					Status: StatusWarn,
 					Object: table,
@@ -161,7 +162,7 @@ func checkVacuum(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult,
 					Object: table,
 					Detail: fmt.Sprintf("%d rows never analyzed: ANALYZE %s", live, table),
 				})
-			case float64(modified) > cfg.VacuumLag*analyzeTrigger:
+			case float64(modified) > cfg.VacuumLag*analyzeTrigger && !within(lastAnalyze, cfg.VacuumGrace):
 				result.Findings = append(result.Findings, Finding{
 					Status: StatusWarn,
 					Object: table,
@@ -173,6 +174,11 @@ func checkVacuum(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult,
 		})
 	result.Summary = countSummary(len(result.Findings), "table overdue", "tables overdue")
 	return result, err
+}
+
+// within reports whether t is set and no older than d.
+func within(t *time.Time, d time.Duration) bool {
+	return t != nil && time.Since(*t) <= d
 }
 
 func timeOrNever(t *time.Time) string {

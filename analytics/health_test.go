@@ -280,3 +280,46 @@ func TestCheckFindsBlockedSession(t *testing.T) {
 	require.Equal(t, analytics.StatusWarn, r.Status)
 	require.Contains(t, r.Findings[0].Detail, "blocked by pid")
 }
+
+func TestCheckFindsDeadRows(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	exec(t, db, `CREATE TABLE planted (x int) WITH (autovacuum_enabled = false)`)
+	exec(t, db, `INSERT INTO planted SELECT generate_series(1, 1000)`)
+	exec(t, db, `ANALYZE planted`)
+	exec(t, db, `DELETE FROM planted`)
+
+	var r analytics.CheckResult
+	require.Eventually(t, func() bool {
+		r = runCheck(t, db, analytics.DefaultCheckConfig(), "vacuum")
+		return len(r.Findings) > 0
+	}, 10*time.Second, 100*time.Millisecond)
+	require.Equal(t, analytics.StatusWarn, r.Status)
+	require.Contains(t, findingFor(t, r, "public.planted").Detail, "1000 dead rows")
+}
+
+func TestCheckSkipsFreshAnalyze(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	// As in a bulk load, ANALYZE runs in the transaction that wrote the rows, so every row
+	// still counts as changed after it.
+	tx, err := db.Pool.Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, `CREATE TABLE planted (x int) WITH (autovacuum_enabled = false)`)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, `INSERT INTO planted SELECT generate_series(1, 1000)`)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, `ANALYZE planted`)
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit(ctx))
+	require.Eventually(t, func() bool {
+		var modified int64
+		err := db.Pool.QueryRow(ctx,
+			`SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'planted'`).Scan(&modified)
+		return err == nil && modified == 1000
+	}, 10*time.Second, 100*time.Millisecond)
+
+	r := runCheck(t, db, analytics.DefaultCheckConfig(), "vacuum")
+	require.Equal(t, analytics.StatusPass, r.Status, "%+v", r.Findings)
+}

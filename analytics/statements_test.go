@@ -205,4 +205,3 @@ func TestIndexUsagesMarksKinds(t *testing.T) {
 	require.False(t, kinds["orders_user_id_created_at_idx"].Unique)
 	require.True(t, kinds["orders_user_id_created_at_idx"].Valid)
 }
-
