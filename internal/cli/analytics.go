@@ -434,75 +434,108 @@ func indexUsageGrid(usages []analytics.IndexUsage) grid {
 func (a *app) newReportCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "report",
-		Short: "Top customers, tiers and the tuning reports in one aligned listing",
-		Args:  cobra.NoArgs,
+		Short: "Top customers, tiers and the tuning reports in one listing",
+		Long: "Top customers, tiers and the tuning reports in one listing: aligned tables, or one " +
+			"JSON object with --format json. CSV has no way to hold several tables, so for CSV run " +
+			"each report on its own.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := outputFormat(cmd)
 			if err != nil {
 				return err
 			}
-			if format != formatTable {
-				return fmt.Errorf("invalid --format %q for report: it prints tables only; "+
-					"run each report with --format %s instead", format, format)
+			if format == formatCSV {
+				return fmt.Errorf("invalid --format csv for report: CSV holds one table; run " +
+					"customers, tiers, slow-queries, column-stats and table-sizes with --format csv instead")
 			}
 			pool, err := a.db(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if format == formatJSON {
+				report, err := collectReport(cmd.Context(), pool)
+				if err != nil {
+					return err
+				}
+				return render(a.stdout, format, report, grid{})
 			}
 			return a.printReport(cmd.Context(), pool)
 		},
 	}
 }
 
-// printReport writes the full analytics report to a.stdout: the top customers with their
-// tiers, the count and value of each tier, and the tuning reports. A tuning report that
-// cannot run (pg_stat_statements not set up) prints its remedy in place of the table.
-func (a *app) printReport(ctx context.Context, db analytics.Querier) error {
-	w := a.stdout
-	metrics, err := analytics.CustomerMetrics(ctx, db, analytics.CustomerParams{Limit: 10})
-	if err != nil {
-		return err
-	}
-	if err := section(w, "Top customers by lifetime value", customerGrid(metrics)); err != nil {
-		return err
-	}
+// analyticsReport is everything the report command shows. When pg_stat_statements cannot be
+// read, Statements is empty and StatementsError says why and what to do.
+type analyticsReport struct {
+	Customers       []analytics.CustomerMetric `json:"top_customers"`
+	Tiers           []analytics.TierTotal      `json:"tiers"`
+	Statements      []analytics.Statement      `json:"statements_by_total_time"`
+	StatementsError string                     `json:"statements_error,omitempty"`
+	ColumnStats     []analytics.ColumnStat     `json:"column_stats"`
+	TableSizes      []analytics.TableSize      `json:"table_sizes"`
+}
 
-	totals, err := analytics.TierSummary(ctx, db, analytics.TierParams{})
+func collectReport(ctx context.Context, db analytics.Querier) (analyticsReport, error) {
+	var (
+		r   analyticsReport
+		err error
+	)
+	r.Customers, err = analytics.CustomerMetrics(ctx, db, analytics.CustomerParams{Limit: 10})
 	if err != nil {
-		return err
+		return r, err
 	}
-	if err := section(w, "Customer tiers (VIP above 1000, Regular above 100)", tierGrid(totals)); err != nil {
-		return err
+	r.Tiers, err = analytics.TierSummary(ctx, db, analytics.TierParams{})
+	if err != nil {
+		return r, err
 	}
-
-	statements, err := analytics.SlowStatements(ctx, db, analytics.StatementParams{
+	r.Statements, err = analytics.SlowStatements(ctx, db, analytics.StatementParams{
 		MinMeanMillis: -1, Sort: analytics.SortByTotalTime, Limit: 5,
 	})
 	var unavailable *analytics.StatementsError
-	switch {
-	case errors.As(err, &unavailable):
-		fmt.Fprintf(w, "== Statements by total time ==\n%v\n\n", unavailable)
-	case err != nil:
+	if errors.As(err, &unavailable) {
+		r.StatementsError = unavailable.Error()
+	} else if err != nil {
+		return r, err
+	}
+	r.ColumnStats, err = analytics.ColumnStats(ctx, db, analytics.ColumnStatParams{})
+	if err != nil {
+		return r, err
+	}
+	r.TableSizes, err = analytics.TableSizes(ctx, db, "")
+	return r, err
+}
+
+// printReport writes the full analytics report to a.stdout as aligned tables: the top
+// customers with their tiers, the count and value of each tier, and the tuning reports. When
+// pg_stat_statements cannot be read, its remedy is printed in place of that table.
+func (a *app) printReport(ctx context.Context, db analytics.Querier) error {
+	r, err := collectReport(ctx, db)
+	if err != nil {
 		return err
-	default:
-		if err := section(w, "Statements by total time", statementGrid(statements)); err != nil {
+	}
+	w := a.stdout
+	sections := []struct {
+		title string
+		grid  grid
+	}{
+		{"Top customers by lifetime value", customerGrid(r.Customers)},
+		{"Customer tiers (VIP above 1000, Regular above 100)", tierGrid(r.Tiers)},
+		{"Statements by total time", statementGrid(r.Statements)},
+		{"Columns with many distinct values and low correlation", columnStatGrid(r.ColumnStats)},
+		{"Table sizes", tableSizeGrid(r.TableSizes)},
+	}
+	for _, s := range sections {
+		if s.title == "Statements by total time" && r.StatementsError != "" {
+			if _, err := fmt.Fprintf(w, "== %s ==\n%s\n\n", s.title, r.StatementsError); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := section(w, s.title, s.grid); err != nil {
 			return err
 		}
 	}
-
-	stats, err := analytics.ColumnStats(ctx, db, analytics.ColumnStatParams{})
-	if err != nil {
-		return err
-	}
-	if err := section(w, "Columns with many distinct values and low correlation", columnStatGrid(stats)); err != nil {
-		return err
-	}
-
-	sizes, err := analytics.TableSizes(ctx, db, "")
-	if err != nil {
-		return err
-	}
-	return section(w, "Table sizes", tableSizeGrid(sizes))
+	return nil
 }
 
 func section(w io.Writer, title string, g grid) error {
