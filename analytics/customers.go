@@ -205,6 +205,7 @@ func customerArgs(p CustomerParams) (pgx.NamedArgs, customerFilters, Thresholds,
 	if err := thresholds.validate(); err != nil {
 		return nil, filters, thresholds, err
 	}
+
 	limit := p.Limit
 	if limit == 0 {
 		limit = DefaultLimit
@@ -215,6 +216,7 @@ func customerArgs(p CustomerParams) (pgx.NamedArgs, customerFilters, Thresholds,
 	if p.Offset < 0 {
 		return nil, filters, thresholds, fmt.Errorf("%w: offset %d is negative", ErrInvalidParameter, p.Offset)
 	}
+
 	args := pgx.NamedArgs{"limit": limit, "offset": p.Offset}
 	if !p.Since.IsZero() {
 		filters.Since = true
@@ -225,6 +227,7 @@ func customerArgs(p CustomerParams) (pgx.NamedArgs, customerFilters, Thresholds,
 		args["after_value"] = p.After.LifetimeValue
 		args["after_id"] = p.After.UserID
 	}
+
 	if p.Tier != "" {
 		if _, err := ParseTier(string(p.Tier)); err != nil {
 			return nil, filters, thresholds, err

@@ -26,10 +26,10 @@ type reportFixture struct {
 	expected []expectedCustomer
 }
 
-// seedReport builds the data set with the traps of a customer report: a user with no orders,
-// an order with several items, two items of equal value in one order, an order without
-// items, equal lifetime values across users, values on both tier boundaries, a soft-deleted
-// user, and an order committed in its own transaction just before the report runs.
+// seedReport builds a data set with the traps of a customer report. It has a user with no
+// orders, an order with several items, two items of equal value in one order, and an order
+// without items. Two users have equal lifetime values, two sit exactly on tier boundaries, one
+// is soft-deleted, and one order is committed in its own transaction just before the report.
 func seedReport(t *testing.T, db *pgtest.DB) reportFixture {
 	t.Helper()
 	f := newFixture(t, db.Pool)

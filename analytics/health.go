@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Status is the outcome of a health check. A failure should block a deployment; a warning
-// asks for a look.
+// Status is the outcome of a health check. A failure should block a deployment, and a warning
+// needs a closer look.
 type Status string
 
 // The outcomes of a health check, from best to worst.
@@ -54,13 +54,14 @@ type CheckResult struct {
 	Summary string `json:"summary"`
 	// Threshold states the rule the check applies.
 	Threshold string `json:"threshold"`
-	// Remedy says what to do about the findings. It is empty when the check passed.
+	// Remedy is what to do about the findings. It is empty when the check passed.
 	Remedy   string    `json:"remedy,omitempty"`
 	Findings []Finding `json:"findings,omitempty"`
 }
 
 // CheckConfig holds the thresholds of the health checks. DefaultCheckConfig returns the
-// documented defaults; a zero field is not replaced by its default.
+// documented defaults. Check uses every field as given, except that an empty Schema means
+// public.
 type CheckConfig struct {
 	// Schema is the schema whose tables, indexes and sequences are checked.
 	Schema string
@@ -109,7 +110,7 @@ func DefaultCheckConfig() CheckConfig {
 	return CheckConfig{
 		Schema:              "public",
 		MinCacheHitRatio:    0.99,
-		MinCacheReads:       100_000,
+		MinCacheReads:       1_000_000,
 		MinStatsAge:         7 * 24 * time.Hour,
 		SequenceWarn:        0.75,
 		SequenceFail:        0.90,
@@ -164,7 +165,7 @@ func CheckNames() []string {
 
 // Check runs every health check and returns one result per check, in a fixed order. A check
 // whose query fails is reported as a warning with the error, so one missing privilege does
-// not hide the other results; the error return is for a cancelled context only.
+// not hide the other results. Check returns an error only when ctx is cancelled.
 func Check(ctx context.Context, db Querier, cfg CheckConfig) ([]CheckResult, error) {
 	if cfg.Schema == "" {
 		cfg.Schema = "public"

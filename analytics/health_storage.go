@@ -127,9 +127,9 @@ func checkBloat(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult, 
 
 func checkVacuum(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult, error) {
 	result := CheckResult{
-		Threshold: fmt.Sprintf("a table whose dead rows, or rows changed since the last analyze, "+
-			"exceed %.0fx the count at which autovacuum starts, and that was not vacuumed or "+
-			"analyzed in the last %s, warns; so does a table with rows that was never analyzed",
+		Threshold: fmt.Sprintf("a table whose dead rows, or rows changed since the last analyze "+
+			"(all rows, when it was never analyzed), exceed %.0fx the count at which autovacuum "+
+			"starts, and that was not vacuumed or analyzed in the last %s, warns",
 			cfg.VacuumLag, formatDuration(cfg.VacuumGrace)),
 		Remedy: "run VACUUM (ANALYZE) on the table now; if it recurs, lower the table's " +
 			"autovacuum_vacuum_scale_factor or raise autovacuum_max_workers, and look for long " +
@@ -137,7 +137,7 @@ func checkVacuum(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult,
 	}
 	var (
 		table                         string
-		live, dead, modified          int64
+		dead, modified                int64
 		vacuumTrigger, analyzeTrigger float64
 		lastVacuum, lastAnalyze       *time.Time
 	)
@@ -146,7 +146,7 @@ func checkVacuum(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult,
 		return result, err
 	}
 	_, err = pgx.ForEachRow(rows,
-		[]any{&table, &live, &dead, &modified, &vacuumTrigger, &analyzeTrigger, &lastVacuum, &lastAnalyze},
+		[]any{&table, &dead, &modified, &vacuumTrigger, &analyzeTrigger, &lastVacuum, &lastAnalyze},
 		func() error {
 			switch {
 			case float64(dead) > cfg.VacuumLag*vacuumTrigger && !within(lastVacuum, cfg.VacuumGrace):
@@ -155,12 +155,6 @@ func checkVacuum(ctx context.Context, db Querier, cfg CheckConfig) (CheckResult,
 					Object: table,
 					Detail: fmt.Sprintf("%d dead rows, autovacuum starts at %.0f; last vacuum %s: VACUUM (ANALYZE) %s",
 						dead, vacuumTrigger, timeOrNever(lastVacuum), table),
-				})
-			case lastAnalyze == nil && live > 0:
-				result.Findings = append(result.Findings, Finding{
-					Status: StatusWarn,
-					Object: table,
-					Detail: fmt.Sprintf("%d rows never analyzed: ANALYZE %s", live, table),
 				})
 			case float64(modified) > cfg.VacuumLag*analyzeTrigger && !within(lastAnalyze, cfg.VacuumGrace):
 				result.Findings = append(result.Findings, Finding{

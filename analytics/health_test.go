@@ -230,7 +230,7 @@ func TestCheckFindsTableNeverAnalyzed(t *testing.T) {
 		return len(r.Findings) > 0
 	}, 10*time.Second, 100*time.Millisecond)
 	require.Equal(t, analytics.StatusWarn, r.Status)
-	require.Contains(t, findingFor(t, r, "public.planted").Detail, "never analyzed")
+	require.Contains(t, findingFor(t, r, "public.planted").Detail, "1000 rows changed since the last analyze (never)")
 }
 
 func TestCheckFindsIdleTransaction(t *testing.T) {

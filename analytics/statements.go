@@ -54,7 +54,7 @@ type Statement struct {
 	BlockIOMillis float64 `json:"block_io_ms"`
 }
 
-// StatementsProblem is why pg_stat_statements cannot be read.
+// StatementsProblem is the reason pg_stat_statements cannot be read.
 type StatementsProblem string
 
 // The problems that keep the statement report from running.

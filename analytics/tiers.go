@@ -45,6 +45,7 @@ func queryTiers(ctx context.Context, db Querier, name string, p TierParams) ([]T
 	if err := thresholds.validate(); err != nil {
 		return nil, err
 	}
+
 	args := pgx.NamedArgs{"vip": thresholds.VIP, "regular": thresholds.Regular}
 	filters := customerFilters{}
 	if !p.Since.IsZero() {
@@ -55,6 +56,7 @@ func queryTiers(ctx context.Context, db Querier, name string, p TierParams) ([]T
 	if err != nil {
 		return nil, fmt.Errorf("query tier summary: %w", err)
 	}
+
 	byTier := map[Tier]TierTotal{}
 	var (
 		tier      string
@@ -72,6 +74,7 @@ func queryTiers(ctx context.Context, db Querier, name string, p TierParams) ([]T
 	if err != nil {
 		return nil, fmt.Errorf("read tier summary: %w", err)
 	}
+
 	totals := make([]TierTotal, 0, len(Tiers))
 	for _, t := range Tiers {
 		total, ok := byTier[t]

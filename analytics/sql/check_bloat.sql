@@ -1,10 +1,10 @@
 -- Estimated wasted space per table and B-tree index, from the row count and the average
 -- column widths in pg_stats. A heap row is estimated as a 24-byte header, its columns and a
 -- 4-byte line pointer, packed into pages of block_size minus a 24-byte header at the table's
--- fillfactor; a B-tree entry as an 8-byte header, its key columns rounded up to 8 bytes and a
--- 4-byte line pointer, in pages with 40 bytes of overhead at 90 percent fill. Alignment
--- padding is ignored, so the estimate errs towards more bloat. Relations without statistics,
--- and expression indexes, are skipped.
+-- fillfactor. A B-tree entry is estimated as an 8-byte header, its key columns rounded up to
+-- 8 bytes and a 4-byte line pointer, in pages with 40 bytes of overhead at 90 percent fill.
+-- Alignment padding is ignored, so the estimate errs towards more bloat. Relations without
+-- statistics, and expression indexes, are skipped.
 WITH settings AS (
     SELECT current_setting('block_size')::numeric AS block_size
 ), tables AS (

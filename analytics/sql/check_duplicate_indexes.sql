@@ -2,7 +2,7 @@
 -- with the same access method, operator classes, sort options, collations, expressions and
 -- predicate: any scan the first serves, the second serves too. A unique index is reported only
 -- when the other one is unique on exactly the same columns, because otherwise it enforces a
--- constraint the other does not; a primary key is never reported. Of two exact duplicates, the
+-- constraint the other does not. A primary key is never reported. Of two exact duplicates, the
 -- one that backs no constraint (or else the newer one) is reported.
 WITH idx AS (
     SELECT i.indexrelid,

@@ -2,7 +2,6 @@
 -- starts: threshold + scale_factor x reltuples, from the server settings (per-table storage
 -- parameters are not read).
 SELECT format('%I.%I', s.schemaname, s.relname) AS table_name,
-       s.n_live_tup,
        s.n_dead_tup,
        s.n_mod_since_analyze,
        current_setting('autovacuum_vacuum_threshold')::float8

@@ -436,7 +436,7 @@ func (a *app) newReportCommand() *cobra.Command {
 		Use:   "report",
 		Short: "Top customers, tiers and the tuning reports in one listing",
 		Long: "Top customers, tiers and the tuning reports in one listing: aligned tables, or one " +
-			"JSON object with --format json. CSV has no way to hold several tables, so for CSV run " +
+			"JSON object with --format json. A CSV file contains one table only, so for CSV run " +
 			"each report on its own.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -445,7 +445,7 @@ func (a *app) newReportCommand() *cobra.Command {
 				return err
 			}
 			if format == formatCSV {
-				return fmt.Errorf("invalid --format csv for report: CSV holds one table; run " +
+				return fmt.Errorf("invalid --format csv for report: a CSV file contains one table only; run " +
 					"customers, tiers, slow-queries, column-stats and table-sizes with --format csv instead")
 			}
 			pool, err := a.db(cmd.Context())
@@ -465,7 +465,7 @@ func (a *app) newReportCommand() *cobra.Command {
 }
 
 // analyticsReport is everything the report command shows. When pg_stat_statements cannot be
-// read, Statements is empty and StatementsError says why and what to do.
+// read, Statements is empty and StatementsError contains the reason and the fix.
 type analyticsReport struct {
 	Customers       []analytics.CustomerMetric `json:"top_customers"`
 	Tiers           []analytics.TierTotal      `json:"tiers"`

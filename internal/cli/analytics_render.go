@@ -138,6 +138,7 @@ func writeTable(w io.Writer, g grid) error {
 			widths[i] = max(widths[i], utf8.RuneCountInString(c.text))
 		}
 	}
+
 	var b strings.Builder
 	writeLine := func(values []string) {
 		for i, v := range values {
@@ -155,6 +156,7 @@ func writeTable(w io.Writer, g grid) error {
 		}
 		b.WriteString("\n")
 	}
+
 	writeLine(g.headers)
 	rules := make([]string, len(widths))
 	for i, width := range widths {
