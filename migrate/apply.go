@@ -99,7 +99,7 @@ func (m *Migrator) applyStatements(ctx context.Context, conn *pgxpool.Conn, p pe
 }
 
 // dropInvalidIndex removes the invalid index a failed CREATE INDEX CONCURRENTLY leaves
-// behind, so a retry can build it again and the planner never sees a half-built index.
+// behind, so a retry can build it again and no half-built index stays in the catalog.
 func (m *Migrator) dropInvalidIndex(ctx context.Context, conn *pgxpool.Conn, stmt string) {
 	name := concurrentIndexName(stmt)
 	if name == "" {

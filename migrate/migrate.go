@@ -325,8 +325,8 @@ func (m *Migrator) withLock(ctx context.Context, fn func(*pgxpool.Conn) error) e
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w after %s: another `forge migrate` holds advisory lock %d; "+
-				"wait for it to finish or raise the wait with --lock-wait", ErrLockTimeout, m.cfg.LockWait, lockKey)
+			return fmt.Errorf("%w after %s: advisory lock %d is held by another migration run; "+
+				"wait for that run to finish, or raise the wait with --lock-wait", ErrLockTimeout, m.cfg.LockWait, lockKey)
 		}
 		m.log.Debug("waiting for migration lock", "key", lockKey)
 		select {
@@ -355,8 +355,8 @@ func (m *Migrator) withLock(ctx context.Context, fn func(*pgxpool.Conn) error) e
 	return fn(conn)
 }
 
-// acquire returns a pooled connection that answers a ping. After a server restart the pool
-// still holds connections to the old server; each fails its ping and is discarded.
+// acquire returns a pooled connection that passes a ping. After a server restart the pool
+// still contains connections to the old server, and each of them fails its ping and is closed.
 func (m *Migrator) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	var lastErr error
 	for range 3 {

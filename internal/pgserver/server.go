@@ -47,7 +47,7 @@ type Options struct {
 // Server is a PostgreSQL server whose files live in one directory.
 type Server struct {
 	dir      string // the configured directory, absolute
-	home     string // where the cluster lives: dir/pg, or a reachable copy when dir is not
+	home     string // cluster directory: dir/pg, or a directory under /var/tmp when dir is unreachable
 	binDir   string
 	database string
 	acct     account

@@ -1,5 +1,5 @@
 // Package schemadoc writes docs/database/schema.md from a database migrated to the latest
-// version and from the Serves annotations of the ent schema, which say what query each index
+// version and from the Serves annotations of the ent schema, which state the query each index
 // exists for.
 package schemadoc
 

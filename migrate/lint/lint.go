@@ -240,8 +240,8 @@ func (l *linter) runAtlas(ctx context.Context, f migrate.File, changes []*sqlche
 				l.add(f, lineOf(f.Bytes(), d.Pos), Finding{Code: d.Code, Rule: name, Severity: sev, Message: d.Text, Fix: fix})
 			}
 		})}
-		// Analyzers configured to fail also return an error after reporting; the findings
-		// already carry that, so only an error without a report is a failure of the analyzer.
+		// An analyzer configured to fail returns an error after its report. The findings already
+		// record that, so only an error without a report means the analyzer itself failed.
 		if err := a.Analyze(ctx, pass); err != nil && !reported {
 			l.add(f, 1, Finding{Code: "FG000", Rule: name, Severity: Error,
 				Message: fmt.Sprintf("Atlas analyzer failed: %v", err)})

@@ -15,8 +15,8 @@ var (
 )
 
 // fixRenames turns the drop-and-add pair that a schema diff reports for a RENAME statement
-// into the rename it is, as the Atlas CLI's statement parser does, so the analyzers judge a
-// rename and not the loss of a column or table.
+// back into a rename, as the Atlas CLI's statement parser does. The analyzers then report a
+// rename instead of a dropped column or table.
 func fixRenames(stmt string, changes atlas.Changes) atlas.Changes {
 	if m := reRenameTable.FindStringSubmatch(stmt); m != nil {
 		from, to := ident(m[1]), ident(m[2])

@@ -30,8 +30,8 @@ var (
 )
 
 // runForge applies Forge's rules for online deploys to each statement of f. A table counts as
-// existing when it was there before the file started: changes to tables the file creates
-// cannot block anyone.
+// existing when it was there before the file started, because changes to a table that the
+// file itself creates block no other session.
 func (l *linter) runForge(ctx context.Context, f migrate.File, from *atlas.Schema, stmts []*statement) {
 	noTx := false
 	if lf, ok := f.(*migrate.LocalFile); ok {
