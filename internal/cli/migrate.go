@@ -125,8 +125,8 @@ func (a *app) migrateUp(ctx context.Context, m *migrate.Migrator, steps int) err
 	res, err := m.UpWith(ctx, migrate.UpOptions{
 		Steps: steps,
 		OnApplied: func(ap migrate.Applied) {
-			fmt.Fprintf(a.stdout, "applied  %s  %-24s %3d statements  %s\n",
-				ap.Version, ap.Name, ap.Statements, ap.Duration.Round(time.Millisecond))
+			fmt.Fprintf(a.stdout, "applied  %s  %-24s %s  %s\n",
+				ap.Version, ap.Name, statements(ap.Statements), ap.Duration.Round(time.Millisecond))
 		},
 	})
 	if err != nil {
@@ -304,8 +304,8 @@ func newMigrateDownCommand(a *app, f *migrateFlags) *cobra.Command {
 				verb = "would revert"
 			}
 			opts.OnReverted = func(r migrate.Reverted) {
-				fmt.Fprintf(a.stdout, "%s  %s  %-24s %3d statements  %s\n",
-					verb, r.Version, r.Name, len(r.Statements), r.Duration.Round(time.Millisecond))
+				fmt.Fprintf(a.stdout, "%s  %s  %-24s %s  %s\n",
+					verb, r.Version, r.Name, statements(len(r.Statements)), r.Duration.Round(time.Millisecond))
 				if opts.DryRun {
 					for _, stmt := range r.Statements {
 						fmt.Fprintf(a.stdout, "    %s\n", stmt)
@@ -439,4 +439,12 @@ func (a *app) printFindings(findings []lint.Finding, err error, format string) e
 		return &exitError{code: 2, err: err}
 	}
 	return nil
+}
+
+// statements formats a statement count for the aligned per-file lines.
+func statements(n int) string {
+	if n == 1 {
+		return "  1 statement "
+	}
+	return fmt.Sprintf("%3d statements", n)
 }
