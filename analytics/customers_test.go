@@ -307,3 +307,20 @@ func TestTierSummaryEmptyTiers(t *testing.T) {
 		require.True(t, total.Value.IsZero(), "value of %s", total.Tier)
 	}
 }
+
+func FuzzParseCursor(f *testing.F) {
+	for _, seed := range []string{"1234.50:42", "0:1", "-1:-1", "1e3:7", ":", "x:y", "12:"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := analytics.ParseCursor(s)
+		if err != nil {
+			require.ErrorIs(t, err, analytics.ErrInvalidParameter)
+			return
+		}
+		again, err := analytics.ParseCursor(c.String())
+		require.NoError(t, err, "cursor %q printed as %q", s, c.String())
+		require.True(t, c.LifetimeValue.Equal(again.LifetimeValue), "value of %q", s)
+		require.Equal(t, c.UserID, again.UserID, "user id of %q", s)
+	})
+}
