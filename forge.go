@@ -1,6 +1,6 @@
-// Package forge is the data layer that services embed: Open returns Forge's ent client on a
-// pgx connection pool, and DB adds the store's domain operations (placing orders, users,
-// passwords and auth tokens) and a transaction helper on top of it.
+// Package forge is the data layer that services embed. Open returns Forge's ent client on a
+// pgx connection pool. DB adds a transaction helper and the store's domain operations: placing
+// orders, users and passwords, and auth tokens.
 //
 // Users are deleted softly: a delete through the client sets deleted_at and revokes the
 // user's tokens, and queries skip deleted users unless their context comes from
@@ -44,7 +44,7 @@ type DB struct {
 // Stats returns the pool's statistics: connections open, idle and in use, and waits.
 func (db *DB) Stats() *pgxpool.Stat { return db.Pool.Stat() }
 
-// Ping checks that the server answers. Without a deadline in ctx, it waits at most the
+// Ping checks that the server responds. Without a deadline in ctx, it waits at most the
 // configured connect timeout.
 func (db *DB) Ping(ctx context.Context) error {
 	return db.ping(ctx, "ping")
@@ -75,8 +75,8 @@ func IncludeDeleted(ctx context.Context) context.Context {
 	return schema.IncludeDeleted(ctx)
 }
 
-// Errors that callers branch on. Each error returned by this package that matches one of
-// them also says which value was rejected.
+// Errors that callers branch on. An error returned by this package that matches one of them
+// also names the rejected value.
 var (
 	// ErrInvalidConfig means the database URL or another Config field is invalid.
 	ErrInvalidConfig = errors.New("invalid database configuration")

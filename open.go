@@ -62,7 +62,7 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Open connects to PostgreSQL, checks that the server answers within the connect timeout,
+// Open connects to PostgreSQL, checks that the server responds within the connect timeout,
 // applies migrations when cfg.Migrate is set, and returns the ent client on a pgx pool.
 // Errors match ErrInvalidConfig or ErrUnavailable; none contains the password.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
@@ -74,6 +74,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+
 	db := &DB{
 		log:            log,
 		connectTimeout: poolCfg.ConnConfig.ConnectTimeout,
@@ -88,12 +89,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Pool.Close()
 		return nil, err
 	}
+
 	if cfg.Migrate {
 		if err := db.migrate(ctx, cfg.MigrateConfig, log); err != nil {
 			db.Pool.Close()
 			return nil, err
 		}
 	}
+
 	db.sqlDB = stdlib.OpenDBFromPool(db.Pool)
 	db.Client = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, db.sqlDB)))
 	log.Info("opened database", "host", poolCfg.ConnConfig.Host, "database", poolCfg.ConnConfig.Database,

@@ -127,7 +127,7 @@ func TestOpenRefusedHidesPassword(t *testing.T) {
 
 func TestOpenTimesOutOnSilentServer(t *testing.T) {
 	t.Parallel()
-	// A listener that accepts connections and never answers, like a host behind a firewall
+	// A listener that accepts connections and never responds, like a host behind a firewall
 	// that drops packets after the handshake.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -84,7 +84,7 @@ func (db *DB) IssueToken(ctx context.Context, userID int64, ttl time.Duration) (
 	}, nil
 }
 
-// VerifyToken returns the user that token belongs to. It returns ErrInvalidToken when the
+// VerifyToken returns the user that token belongs to, without its password hash. It returns ErrInvalidToken when the
 // token is malformed, unknown, expired or revoked, or its user is deleted.
 //
 // The lookup is by SHA-256 of the token through the unique index, so the time it takes
@@ -95,12 +95,14 @@ func (db *DB) VerifyToken(ctx context.Context, token string) (*ent.User, error) 
 	if !ok {
 		return nil, ErrInvalidToken
 	}
-	// The soft-delete interceptor adds deleted_at IS NULL to this query.
+	// The soft-delete interceptor adds deleted_at IS NULL to this query. The password hash
+	// is not selected: callers of VerifyToken have no use for it.
 	u, err := db.Client.User.Query().
 		Where(user.HasAuthTokensWith(
 			authtoken.TokenHash(hash),
 			authtoken.ExpiresAtGT(time.Now()),
 		)).
+		Select(user.FieldName, user.FieldEmail, user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldDeletedAt).
 		Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, ErrInvalidToken

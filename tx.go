@@ -36,10 +36,10 @@ type TxOptions struct {
 	Retries int
 }
 
-// InTx runs fn in a transaction. It commits when fn returns nil and rolls back when fn
-// returns an error or panics; after a panic it rolls back and panics again with the same
-// value. With opts.Retries > 0, a serialization failure or deadlock, in fn or at commit,
-// runs fn again after a short random pause, up to that many times.
+// InTx runs fn in a transaction. It commits when fn returns nil and rolls back when fn returns
+// an error. When fn panics, InTx rolls back and panics again with the same value. With
+// opts.Retries > 0, InTx runs fn again after a serialization failure or a deadlock, in fn or
+// at commit, up to opts.Retries times with a short random pause before each.
 func (db *DB) InTx(ctx context.Context, opts TxOptions, fn func(tx *ent.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := db.runTx(ctx, opts, fn)
@@ -65,14 +65,14 @@ func (db *DB) runTx(ctx context.Context, opts TxOptions, fn func(tx *ent.Tx) err
 	defer func() {
 		if p := recover(); p != nil {
 			if rbErr := tx.Rollback(); rbErr != nil {
-				db.log.Error("roll back after panic", "err", db.redact(rbErr.Error()))
+				db.log.Error("failed to roll back after panic", "err", db.redact(rbErr.Error()))
 			}
 			panic(p)
 		}
 	}()
 	if err := fn(tx); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			db.log.Warn("roll back after error", "err", db.redact(rbErr.Error()))
+			db.log.Warn("failed to roll back after error", "err", db.redact(rbErr.Error()))
 		}
 		return err
 	}
@@ -110,8 +110,8 @@ func IsUnavailable(err error) bool {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		// Class 08 is connection exception; 57P01-57P03 are admin shutdown, crash shutdown
-		// and "the database system is starting up or shutting down".
+		// Class 08 is connection exception. 57P01, 57P02 and 57P03 are admin shutdown, crash
+		// shutdown and "the database system is starting up or shutting down".
 		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" ||
 			pgErr.Code == "57P02" || pgErr.Code == "57P03"
 	}

@@ -90,7 +90,7 @@ func (db *DB) rehash(ctx context.Context, u *ent.User, password string) {
 		}
 	}
 	if err != nil {
-		db.log.Warn("rehash password", "user_id", u.ID, "err", db.redact(err.Error()))
+		db.log.Warn("failed to rehash password", "user_id", u.ID, "err", db.redact(err.Error()))
 	}
 }
 
