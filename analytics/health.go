@@ -54,7 +54,7 @@ type CheckResult struct {
 	Summary string `json:"summary"`
 	// Threshold states the rule the check applies.
 	Threshold string `json:"threshold"`
-	// Remedy is what to do about the findings. It is empty when the check passed.
+	// Remedy is the fix for the findings. It is empty when the check passed.
 	Remedy   string    `json:"remedy,omitempty"`
 	Findings []Finding `json:"findings,omitempty"`
 }
