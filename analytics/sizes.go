@@ -67,3 +67,46 @@ func IndexUsages(ctx context.Context, db Querier, schema string) ([]IndexUsage, 
 	}
 	return usages, nil
 }
+
+// CacheHitRatio is how many block reads of one table and its indexes were served from shared
+// buffers since the statistics were last reset.
+type CacheHitRatio struct {
+	Schema    string `json:"schema"`
+	Table     string `json:"table"`
+	HeapHit   int64  `json:"heap_hit"`
+	HeapRead  int64  `json:"heap_read"`
+	IndexHit  int64  `json:"index_hit"`
+	IndexRead int64  `json:"index_read"`
+}
+
+// HeapRatio returns the fraction of heap block reads served from shared buffers, or -1 when
+// the table's heap was never read.
+func (c CacheHitRatio) HeapRatio() float64 { return hitRatio(c.HeapHit, c.HeapRead) }
+
+// IndexRatio returns the fraction of index block reads served from shared buffers, or -1
+// when no index of the table was read.
+func (c CacheHitRatio) IndexRatio() float64 { return hitRatio(c.IndexHit, c.IndexRead) }
+
+func hitRatio(hit, read int64) float64 {
+	if hit+read == 0 {
+		return -1
+	}
+	return float64(hit) / float64(hit+read)
+}
+
+// CacheHitRatios returns the tables of schema (public when empty), those with the most blocks
+// read from outside shared buffers first.
+func CacheHitRatios(ctx context.Context, db Querier, schema string) ([]CacheHitRatio, error) {
+	if schema == "" {
+		schema = "public"
+	}
+	rows, err := db.Query(ctx, mustSQL("cache_hit_ratios.sql"), pgx.NamedArgs{"schema": schema})
+	if err != nil {
+		return nil, fmt.Errorf("query cache hit ratios of schema %q: %w", schema, err)
+	}
+	ratios, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CacheHitRatio])
+	if err != nil {
+		return nil, fmt.Errorf("read cache hit ratios of schema %q: %w", schema, err)
+	}
+	return ratios, nil
+}

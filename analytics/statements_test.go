@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -204,4 +205,32 @@ func TestIndexUsagesMarksKinds(t *testing.T) {
 	require.True(t, kinds["auth_tokens_token_hash_key"].Unique)
 	require.False(t, kinds["orders_user_id_created_at_idx"].Unique)
 	require.True(t, kinds["orders_user_id_created_at_idx"].Valid)
+}
+
+func TestCacheHitRatiosCountReads(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	seedSmall(t, db)
+	ctx := context.Background()
+	for range 3 {
+		exec(t, db, `SELECT count(*) FROM orders`)
+	}
+	_, err := db.Pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`)
+	require.NoError(t, err)
+
+	var orders analytics.CacheHitRatio
+	require.Eventually(t, func() bool {
+		ratios, err := analytics.CacheHitRatios(ctx, db.Pool, "")
+		if err != nil {
+			return false
+		}
+		for _, r := range ratios {
+			if r.Table == "orders" {
+				orders = r
+			}
+		}
+		return orders.HeapHit > 0
+	}, 10*time.Second, 100*time.Millisecond)
+	require.Greater(t, orders.HeapRatio(), 0.0)
+	require.LessOrEqual(t, orders.HeapRatio(), 1.0)
 }

@@ -31,6 +31,7 @@ func newAnalyticsCommand(a *app) *cobra.Command {
 		a.newColumnStatsCommand(),
 		a.newTableSizesCommand(),
 		a.newIndexUsageCommand(),
+		a.newCacheHitCommand(),
 		a.newReportCommand(),
 		a.newCheckCommand(),
 	)
@@ -426,6 +427,55 @@ func indexUsageGrid(usages []analytics.IndexUsage) grid {
 		g.rows = append(g.rows, []cell{
 			textCell(u.Schema + "." + u.Table), textCell(u.Index), bytesCell(u.Bytes),
 			intCell(u.Scans), textCell(strings.Join(kind, ",")),
+		})
+	}
+	return g
+}
+
+func (a *app) newCacheHitCommand() *cobra.Command {
+	var schema string
+	cmd := &cobra.Command{
+		Use:   "cache-hit",
+		Short: "Share of block reads served from shared buffers, per table and its indexes",
+		Long: "Share of block reads served from shared buffers, per table and its indexes, since " +
+			"the statistics were last reset. Tables with the most reads from outside shared " +
+			"buffers come first.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(cmd)
+			if err != nil {
+				return err
+			}
+			pool, err := a.db(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ratios, err := analytics.CacheHitRatios(cmd.Context(), pool, schema)
+			if err != nil {
+				return err
+			}
+			return render(a.stdout, format, ratios, cacheHitGrid(ratios))
+		},
+	}
+	cmd.Flags().StringVar(&schema, "schema", "public", "schema to inspect")
+	return cmd
+}
+
+func cacheHitGrid(ratios []analytics.CacheHitRatio) grid {
+	g := grid{
+		headers: []string{"TABLE", "HEAP HIT %", "HEAP BLOCKS", "INDEX HIT %", "INDEX BLOCKS"},
+		right:   map[int]bool{1: true, 2: true, 3: true, 4: true},
+	}
+	percent := func(ratio float64) cell {
+		if ratio < 0 {
+			return cell{}
+		}
+		return floatCell(100*ratio, 2)
+	}
+	for _, r := range ratios {
+		g.rows = append(g.rows, []cell{
+			textCell(r.Schema + "." + r.Table), percent(r.HeapRatio()), intCell(r.HeapHit + r.HeapRead),
+			percent(r.IndexRatio()), intCell(r.IndexHit + r.IndexRead),
 		})
 	}
 	return g
