@@ -106,6 +106,17 @@ func TestSeededData(t *testing.T) {
 		require.Equal(t, int64(1), queryInt64(t, pool, `SELECT count(DISTINCT password_hash) FROM users`))
 		zero(t, `SELECT count(*) FROM users WHERE password_hash <> '`+DemoPasswordHash+`'`)
 	})
+	t.Run("customer stats rebuilt", func(t *testing.T) {
+		zero(t, `SELECT count(*) FROM users u LEFT JOIN customer_stats s ON s.user_id = u.id WHERE s.user_id IS NULL`)
+		zero(t, `SELECT count(*) - (SELECT count(*) FROM users) FROM customer_stats`)
+		zero(t, `
+			SELECT count(*)
+			FROM customer_stats s
+			LEFT JOIN (SELECT o.user_id, count(DISTINCT o.id) AS orders, sum(i.quantity * i.unit_price) AS value
+			           FROM orders o JOIN order_items i ON i.order_id = o.id
+			           GROUP BY o.user_id) a ON a.user_id = s.user_id
+			WHERE s.total_orders <> coalesce(a.orders, 0) OR s.lifetime_value <> coalesce(a.value, 0)`)
+	})
 	t.Run("statistics analyzed", func(t *testing.T) {
 		zero(t, `SELECT count(*) FROM pg_stat_user_tables WHERE relid = ANY($1::regclass[]) AND last_analyze IS NULL`, DataTables)
 	})

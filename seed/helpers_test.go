@@ -83,7 +83,7 @@ FROM pg_index i
 JOIN pg_class t ON t.oid = i.indrelid
 WHERE t.relname = ANY($1)
 UNION ALL
-SELECT 'trigger ' || t.relname || ' ' || pg_get_triggerdef(g.oid)
+SELECT 'trigger ' || t.relname || ' ' || pg_get_triggerdef(g.oid) || ' enabled=' || g.tgenabled::text
 FROM pg_trigger g
 JOIN pg_class t ON t.oid = g.tgrelid
 WHERE t.relname = ANY($1) AND NOT g.tgisinternal

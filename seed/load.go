@@ -88,7 +88,7 @@ func (s *seeder) run(ctx context.Context, tx pgx.Tx) error {
 	d := &s.report.Durations
 
 	phaseStart := s.phase(PhasePrepare)
-	captured, err := s.prepare(ctx, tx)
+	captured, paused, err := s.prepare(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -105,6 +105,12 @@ func (s *seeder) run(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	d.Indexes = time.Since(phaseStart)
+
+	phaseStart = s.phase(PhaseDerived)
+	if err := paused.resume(ctx, tx); err != nil {
+		return err
+	}
+	d.Derived = time.Since(phaseStart)
 
 	phaseStart = s.phase(PhaseAnalyze)
 	if err := finish(ctx, tx); err != nil {
@@ -126,57 +132,62 @@ func (s *seeder) phase(p Phase) time.Time {
 }
 
 // prepare checks that the tables exist and are empty (or empties them with Reset), locks
-// them, and drops the indexes and constraints the strategy rebuilds after the load.
-func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, error) {
+// them, drops the indexes and constraints the strategy rebuilds after the load, and
+// disables the triggers of derived tables.
+func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, *pausedTriggers, error) {
 	var missing []string
 	for _, table := range DataTables {
 		var exists bool
 		if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
-			return nil, fmt.Errorf("look up table %s: %w", table, err)
+			return nil, nil, fmt.Errorf("look up table %s: %w", table, err)
 		}
 		if !exists {
 			missing = append(missing, table)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: missing tables %s (apply the migrations first)",
+		return nil, nil, fmt.Errorf("%w: missing tables %s (apply the migrations first)",
 			ErrNotMigrated, strings.Join(missing, ", "))
 	}
 
 	tables := strings.Join(DataTables, ", ")
 	// The lock keeps other sessions from adding rows between the emptiness check and the load.
 	if _, err := tx.Exec(ctx, "LOCK TABLE "+tables+" IN ACCESS EXCLUSIVE MODE"); err != nil {
-		return nil, fmt.Errorf("lock data tables: %w", err)
+		return nil, nil, fmt.Errorf("lock data tables: %w", err)
 	}
 	if !s.cfg.Reset {
 		for _, table := range DataTables {
 			var hasRows bool
 			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+")").Scan(&hasRows); err != nil {
-				return nil, fmt.Errorf("check whether %s is empty: %w", table, err)
+				return nil, nil, fmt.Errorf("check whether %s is empty: %w", table, err)
 			}
 			if hasRows {
-				return nil, &NotEmptyError{Table: table}
+				return nil, nil, &NotEmptyError{Table: table}
 			}
 		}
 	}
 
 	// TRUNCATE in this transaction, even of empty tables, is what allows COPY ... FREEZE.
 	if _, err := tx.Exec(ctx, "TRUNCATE "+tables); err != nil {
-		return nil, fmt.Errorf("empty data tables: %w", err)
+		return nil, nil, fmt.Errorf("empty data tables: %w", err)
 	}
 	raiseWorkMem := "SELECT set_config('maintenance_work_mem', $1, true) " +
 		"WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1)"
 	if _, err := tx.Exec(ctx, raiseWorkMem, maintenanceWorkMem); err != nil {
-		return nil, fmt.Errorf("set maintenance_work_mem: %w", err)
+		return nil, nil, fmt.Errorf("set maintenance_work_mem: %w", err)
 	}
 	captured, err := captureSchema(ctx, tx, s.cfg.strategy)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := captured.dropAll(ctx, tx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return captured, nil
+	paused, err := pauseDerivedTriggers(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return captured, paused, nil
 }
 
 // finish moves every identity sequence past the highest id, so inserts that let the

@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// RunsTable stores one row per committed seed, so reports can say which data they ran on.
-// The seed writes its row in the same transaction as the data.
+// RunsTable stores one row per committed seed, so a report can name the data it ran on. The
+// seed writes its row in the same transaction as the data.
 const RunsTable = "seed_runs"
 
 const insertRun = `
@@ -29,7 +29,7 @@ func recordRun(ctx context.Context, tx pgx.Tx, r *Report) error {
 	}
 	forge, gofakeit := versions()
 	c := r.Counts
-	elapsed := r.Durations.Prepare + r.Durations.Load + r.Durations.Indexes
+	elapsed := r.Durations.Prepare + r.Durations.Load + r.Durations.Indexes + r.Durations.Derived
 	_, err := tx.Exec(ctx, insertRun, r.Seed, r.Scale, r.ReferenceTime, c.Users, c.Products, c.Orders,
 		c.OrderItems, c.Tokens, r.Checksum, FormatVersion, forge, gofakeit, elapsed.Milliseconds())
 	if err != nil {

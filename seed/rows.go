@@ -14,10 +14,9 @@ import (
 // constant, never the clock, so the same seed gives the same rows on any day.
 var ReferenceTime = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 
-// DemoPassword is the password of every seeded user. Hashing a password per row would
-// dominate the load (a memory-hard hash costs tens of milliseconds), so every user shares
-// DemoPasswordHash, a PBKDF2-SHA256 hash of this password computed once. The test suite
-// checks that the two match.
+// DemoPassword is the password of every seeded user. A password hash is slow by design, so
+// hashing one per row would dominate the load. Every user shares DemoPasswordHash instead, a
+// hash of this password computed once; a test checks that the two match.
 const DemoPassword = "forge-demo-password"
 
 // DemoPasswordHash is DemoPassword hashed with PBKDF2-SHA256, 600,000 iterations and a
@@ -67,9 +66,9 @@ type world struct {
 	signupStart time.Time
 	signupSpan  float64 // seconds
 
-	buyers int64 // users that orders are drawn from, mapped to user ids by userPerm
-	users  permutation
-	prods  permutation
+	buyers   int64 // number of users who may place orders, mapped to user ids by users
+	users    permutation
+	products permutation
 }
 
 func newWorld(seed int64, counts Counts) *world {
@@ -81,7 +80,7 @@ func newWorld(seed int64, counts Counts) *world {
 		signupSpan:  ReferenceTime.Sub(start).Seconds(),
 		buyers:      max(1, int64(math.Ceil(float64(counts.Users)*buyerShare))),
 		users:       newPermutation(seed, counts.Users),
-		prods:       newPermutation(seed+1, counts.Products),
+		products:    newPermutation(seed+1, counts.Products),
 	}
 }
 
@@ -284,7 +283,7 @@ func (w *world) items(r *rowRand, orderID, firstID int64, dst []itemRow) []itemR
 	r.reset(rowKey(w.seed, saltItem, orderID))
 	for i := range n {
 		rank := int64(math.Pow(r.float(), productSkew) * float64(w.counts.Products))
-		productID := w.prods.id(min(rank, w.counts.Products-1))
+		productID := w.products.id(min(rank, w.counts.Products-1))
 		dst = append(dst, itemRow{
 			id:             firstID + i,
 			orderID:        orderID,

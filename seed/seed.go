@@ -72,10 +72,11 @@ type Phase string
 
 // Phases of a seed.
 const (
-	PhasePrepare Phase = "prepare" // checks, locks, TRUNCATE, dropping indexes and foreign keys
+	PhasePrepare Phase = "prepare" // checks, locks, TRUNCATE, dropping indexes, keys and triggers
 	PhaseLoad    Phase = "load"    // COPY of every table
 	PhaseIndexes Phase = "indexes" // rebuilding indexes and validating foreign keys
-	PhaseAnalyze Phase = "analyze" // sequences and ANALYZE
+	PhaseDerived Phase = "derived" // rebuilding tables derived from the data, such as customer_stats
+	PhaseAnalyze Phase = "analyze" // sequences, ANALYZE and the seed_runs row
 )
 
 // Report describes a completed seed. Checksum identifies the data: it is equal for equal
@@ -101,7 +102,7 @@ type TableReport struct {
 
 // Durations splits a seed's wall time by phase.
 type Durations struct {
-	Prepare, Load, Indexes, Analyze, Commit, Total time.Duration
+	Prepare, Load, Indexes, Derived, Analyze, Commit, Total time.Duration
 }
 
 // Errors that callers can test with errors.Is.

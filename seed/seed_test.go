@@ -246,3 +246,18 @@ func TestRunSameDataAnyStrategy(t *testing.T) {
 
 	require.Equal(t, tableDigests(t, dropAll.Pool), tableDigests(t, kept.Pool))
 }
+
+func TestRunEmailsUniqueAt200kUsers(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Users = 200_000
+	cfg.Orders = 1
+	cfg.Tokens = 1
+	db, _ := seeded(t, cfg)
+
+	require.Equal(t, int64(200_000), queryInt64(t, db.Pool, "SELECT count(DISTINCT email) FROM users"))
+	require.Equal(t, int64(200_000), queryInt64(t, db.Pool, "SELECT count(DISTINCT lower(email)) FROM users"))
+	// The load rebuilt the unique index over active users, so PostgreSQL itself checked them.
+	require.Equal(t, int64(1), queryInt64(t, db.Pool,
+		"SELECT count(*) FROM pg_index WHERE indexrelid = 'users_email_active_key'::regclass AND indisunique AND indisvalid"))
+}
