@@ -229,17 +229,23 @@ func redactor(connString, password string) func(string) string {
 	}
 }
 
-// connectError wraps a failure to reach the server as ErrUnavailable, with the password
-// removed from the message. Errors the server raised for a query pass through unchanged.
+// connectError turns a failed first connection into an error without the password. A server
+// that cannot be reached or is shutting down gives an UnavailableError. A rejected role,
+// password or database name (SQLSTATE class 28, and 3D000) gives ErrInvalidConfig.
 func (db *DB) connectError(op string, err error) error {
-	if !IsUnavailable(err) && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
 	text := db.redact(err.Error())
-	if errors.Is(err, context.DeadlineExceeded) {
-		text = "no answer before the deadline"
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &UnavailableError{Op: op, Timeout: db.connectTimeout, text: "no answer before the deadline"}
+	case IsUnavailable(err):
+		return &UnavailableError{Op: op, Timeout: db.connectTimeout, text: text}
 	}
-	return &UnavailableError{Op: op, Timeout: db.connectTimeout, text: text}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000") {
+		return fmt.Errorf("%s: %w: %s; check the user, password and database name of the database URL",
+			op, ErrInvalidConfig, text)
+	}
+	return fmt.Errorf("%s: %s", op, text)
 }
 
 // UnavailableError is a failure to reach the server. It matches ErrUnavailable.

@@ -247,3 +247,20 @@ func TestUnavailableErrorMatches(t *testing.T) {
 	require.True(t, errors.Is(err, forge.ErrUnavailable))
 	require.True(t, forge.IsUnavailable(err))
 }
+
+func TestOpenMissingDatabaseIsConfigError(t *testing.T) {
+	t.Parallel()
+	tdb := pgtest.New(t)
+	cfg, err := pgxpool.ParseConfig(tdb.URL)
+	require.NoError(t, err)
+	conn := cfg.ConnConfig
+	kv := "host=" + conn.Host + " port=" + strconv.Itoa(int(conn.Port)) + " user=" + conn.User +
+		" password=" + secretPassword + " dbname=no_such_database sslmode=disable"
+
+	_, err = forge.Open(context.Background(), forge.Config{DatabaseURL: kv})
+	require.ErrorIs(t, err, forge.ErrInvalidConfig)
+	require.NotErrorIs(t, err, forge.ErrUnavailable)
+	require.Contains(t, err.Error(), "no_such_database")
+	require.NotContains(t, err.Error(), secretPassword)
+	t.Log(err)
+}

@@ -99,23 +99,23 @@ func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
 	}
+	// A server error decides alone: a connection refused for a wrong password is not an
+	// outage, although it arrives as a ConnectError.
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08 is connection exception and class 53 insufficient resources (such as
+		// too_many_connections). 57P01, 57P02 and 57P03 are admin shutdown, crash shutdown
+		// and "the database system is starting up or shutting down".
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "53") ||
+			pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
 	if errors.Is(err, ErrUnavailable) || errors.Is(err, pgconn.ErrConnClosed) ||
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
-	if errors.As(err, &connectErr) || errors.As(err, &netErr) {
-		return true
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		// Class 08 is connection exception. 57P01, 57P02 and 57P03 are admin shutdown, crash
-		// shutdown and "the database system is starting up or shutting down".
-		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" ||
-			pgErr.Code == "57P02" || pgErr.Code == "57P03"
-	}
-	return false
+	return errors.As(err, &connectErr) || errors.As(err, &netErr)
 }
 
 // classify marks errors of an unreachable server with ErrUnavailable, keeping the original
