@@ -74,7 +74,8 @@ func pauseDerivedTriggers(ctx context.Context, tx pgx.Tx) (*pausedTriggers, erro
 	return paused, nil
 }
 
-// resume enables the paused triggers again and rebuilds the derived tables.
+// resume enables the paused triggers again, rebuilds the derived tables and analyzes them,
+// because the rebuild's TRUNCATE leaves a table without planner statistics.
 func (p *pausedTriggers) resume(ctx context.Context, tx pgx.Tx) error {
 	for _, t := range p.triggers {
 		sql := fmt.Sprintf("ALTER TABLE %s ENABLE TRIGGER %s", t.table, pgx.Identifier{t.name}.Sanitize())
@@ -85,6 +86,9 @@ func (p *pausedTriggers) resume(ctx context.Context, tx pgx.Tx) error {
 	for _, d := range p.rebuilds {
 		if _, err := tx.Exec(ctx, "SELECT "+pgx.Identifier{d.rebuild}.Sanitize()+"()"); err != nil {
 			return fmt.Errorf("rebuild %s with %s(): %w", d.name, d.rebuild, err)
+		}
+		if _, err := tx.Exec(ctx, "ANALYZE "+pgx.Identifier{d.name}.Sanitize()); err != nil {
+			return fmt.Errorf("analyze %s: %w", d.name, err)
 		}
 	}
 	return nil
