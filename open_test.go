@@ -1,8 +1,10 @@
 package forge_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -263,4 +265,51 @@ func TestOpenMissingDatabaseIsConfigError(t *testing.T) {
 	require.Contains(t, err.Error(), "no_such_database")
 	require.NotContains(t, err.Error(), secretPassword)
 	t.Log(err)
+}
+
+// TestOpenReadsPGEnvironment runs without t.Parallel, because it sets environment variables
+// of the whole process.
+func TestOpenReadsPGEnvironment(t *testing.T) {
+	ctx := context.Background()
+	tdb := pgtest.New(t)
+	cfg, err := pgxpool.ParseConfig(tdb.URL)
+	require.NoError(t, err)
+	t.Setenv("PGHOST", cfg.ConnConfig.Host)
+	t.Setenv("PGPORT", strconv.Itoa(int(cfg.ConnConfig.Port)))
+	t.Setenv("PGUSER", cfg.ConnConfig.User)
+	t.Setenv("PGDATABASE", tdb.Name)
+	t.Setenv("PGSSLMODE", "disable")
+	t.Setenv("PGAPPNAME", "from-env")
+
+	db, err := forge.Open(ctx, forge.Config{})
+	require.NoError(t, err)
+	defer db.Close()
+
+	var database, appName string
+	err = db.Pool.QueryRow(ctx, "SELECT current_database(), current_setting('application_name')").
+		Scan(&database, &appName)
+	require.NoError(t, err)
+	require.Equal(t, tdb.Name, database)
+	require.Equal(t, "from-env", appName)
+}
+
+func TestOpenLogsWithoutPassword(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tdb := pgtest.New(t)
+	// The test server trusts local connections, so it accepts any password.
+	withPassword := strings.Replace(tdb.URL, "postgres://forge@", "postgres://forge:"+secretPassword+"@", 1)
+	require.Contains(t, withPassword, secretPassword)
+	var logged bytes.Buffer
+
+	db, err := forge.Open(ctx, forge.Config{
+		DatabaseURL: withPassword,
+		Migrate:     true,
+		Logger:      slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	require.NoError(t, err)
+	defer db.Close()
+
+	require.Contains(t, logged.String(), "opened database")
+	require.NotContains(t, logged.String(), secretPassword)
 }
