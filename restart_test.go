@@ -62,7 +62,7 @@ func TestServerRestartDuringLoad(t *testing.T) {
 
 	var outage, later int
 	for _, e := range res.errs {
-		require.True(t, forge.IsUnavailable(e.err), "error is not recognized as an outage: %v", e.err)
+		require.ErrorIs(t, e.err, forge.ErrUnavailable, "error is not recognized as an outage")
 		require.NotEmpty(t, e.err.Error())
 		switch {
 		case e.at.Before(stoppedAt):

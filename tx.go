@@ -74,7 +74,7 @@ func (db *DB) runTx(ctx context.Context, opts TxOptions, fn func(tx *ent.Tx) err
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			db.log.Warn("failed to roll back after error", "err", db.redact(rbErr.Error()))
 		}
-		return err
+		return db.classify(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", db.classify(err))
