@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -215,4 +216,37 @@ func TestIssuedTokenHidesSecret(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&logged, nil)).Info("issued", "token", issued)
 	require.NotContains(t, logged.String(), issued.Token)
 	require.Contains(t, logged.String(), `"user_id"`)
+}
+
+// TestDeleteUserRacingIssueToken deletes users while tokens are being issued for them. Either
+// order of the two must leave no token of a deleted user behind.
+func TestDeleteUserRacingIssueToken(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTestDB(t)
+	issuedBeforeDelete := 0
+
+	for i := range 10 {
+		userID := createUser(t, db, fmt.Sprintf("race%d@example.com", i))
+		issued := make(chan int)
+		go func() {
+			n := 0
+			for {
+				if _, err := db.IssueToken(ctx, userID, time.Hour); err != nil {
+					break
+				}
+				n++
+			}
+			issued <- n
+		}()
+		time.Sleep(time.Duration(i) * time.Millisecond)
+		require.NoError(t, db.DeleteUser(ctx, userID))
+		issuedBeforeDelete += <-issued
+
+		left, err := db.Client.AuthToken.Query().Where(authtoken.UserID(userID)).Count(ctx)
+		require.NoError(t, err)
+		require.Zero(t, left, "user %d kept tokens after its delete", userID)
+	}
+	require.Positive(t, issuedBeforeDelete, "no token was issued before a delete, so nothing raced")
+	t.Logf("%d tokens issued and then revoked by the deletes", issuedBeforeDelete)
 }
