@@ -105,7 +105,7 @@ func TestVerifyTokenRejectsRevoked(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t)
 	userID := createUser(t, db, "ada@example.com")
-	kept, err := db.IssueToken(ctx, userID, time.Hour)
+	stillValid, err := db.IssueToken(ctx, userID, time.Hour)
 	require.NoError(t, err)
 	revoked, err := db.IssueToken(ctx, userID, time.Hour)
 	require.NoError(t, err)
@@ -115,7 +115,7 @@ func TestVerifyTokenRejectsRevoked(t *testing.T) {
 
 	_, err = db.VerifyToken(ctx, revoked.Token)
 	require.ErrorIs(t, err, forge.ErrInvalidToken)
-	_, err = db.VerifyToken(ctx, kept.Token)
+	_, err = db.VerifyToken(ctx, stillValid.Token)
 	require.NoError(t, err)
 }
 
