@@ -236,7 +236,7 @@ func (db *DB) connectError(op string, err error) error {
 	text := db.redact(err.Error())
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return &UnavailableError{Op: op, Timeout: db.connectTimeout, text: "no answer before the deadline"}
+		return &UnavailableError{Op: op, Timeout: db.connectTimeout, text: "timed out before the server responded"}
 	case IsUnavailable(err):
 		return &UnavailableError{Op: op, Timeout: db.connectTimeout, text: text}
 	}
