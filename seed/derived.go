@@ -16,6 +16,9 @@ type derivedTable struct {
 	rebuild       string // function, without arguments, that recomputes the table from scratch
 }
 
+// rebuildWorkMem is the least work_mem of the rebuilds; a higher setting is kept.
+const rebuildWorkMem = "256MB"
+
 var derivedTables = []derivedTable{
 	{name: "customer_stats", triggerPrefix: "customer_stats_", rebuild: "customer_stats_rebuild"},
 }
@@ -82,6 +85,14 @@ func (p *pausedTriggers) resume(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, sql); err != nil {
 			return fmt.Errorf("enable trigger %s after the load: %w", t.name, err)
 		}
+	}
+	if len(p.rebuilds) == 0 {
+		return nil
+	}
+	// The rebuilds aggregate every order and item in hash tables; at the large scale they
+	// take about 10% less time with 256MB than with 32MB (measured once, 1,000,000 users).
+	if _, err := tx.Exec(ctx, raiseSetting, "work_mem", rebuildWorkMem); err != nil {
+		return fmt.Errorf("set work_mem: %w", err)
 	}
 	for _, d := range p.rebuilds {
 		if _, err := tx.Exec(ctx, "SELECT "+pgx.Identifier{d.rebuild}.Sanitize()+"()"); err != nil {

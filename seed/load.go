@@ -22,6 +22,10 @@ import (
 // seeding process.
 const maintenanceWorkMem = "256MB"
 
+// raiseSetting sets a memory setting ($1) to $2 for the rest of the transaction, unless it is
+// already higher.
+const raiseSetting = "SELECT set_config($1, $2, true) WHERE pg_size_bytes(current_setting($1)) < pg_size_bytes($2)"
+
 // rollbackTimeout bounds the rollback that runs after a failure or cancellation.
 const rollbackTimeout = 30 * time.Second
 
@@ -64,8 +68,15 @@ func load(ctx context.Context, pool *pgxpool.Pool, cfg Config, counts Counts) (_
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 		defer cancel()
-		if rerr := tx.Rollback(rctx); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) {
-			cfg.Logger.Warn("seed rollback failed; the server rolls back when the connection closes",
+		rerr := tx.Rollback(rctx)
+		switch {
+		case rerr == nil || errors.Is(rerr, pgx.ErrTxClosed):
+		case conn.Conn().IsClosed():
+			// A cancelled context can make pgx close the connection mid-query. The server
+			// then rolls the transaction back by itself.
+			cfg.Logger.Info("seed connection closed; the server rolled the transaction back", "error", rerr)
+		default:
+			cfg.Logger.Warn("seed rollback failed; closing the connection so the server rolls back",
 				"error", rerr)
 			conn.Conn().Close(rctx)
 		}
@@ -171,9 +182,7 @@ func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, *paus
 	if _, err := tx.Exec(ctx, "TRUNCATE "+tables); err != nil {
 		return nil, nil, fmt.Errorf("empty data tables: %w", err)
 	}
-	raiseWorkMem := "SELECT set_config('maintenance_work_mem', $1, true) " +
-		"WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1)"
-	if _, err := tx.Exec(ctx, raiseWorkMem, maintenanceWorkMem); err != nil {
+	if _, err := tx.Exec(ctx, raiseSetting, "maintenance_work_mem", maintenanceWorkMem); err != nil {
 		return nil, nil, fmt.Errorf("set maintenance_work_mem: %w", err)
 	}
 	captured, err := captureSchema(ctx, tx, s.cfg.strategy)

@@ -1,10 +1,3 @@
-// Package seed fills Forge's tables with realistic data that is the same for the same seed
-// on any machine, on any day and at any worker count.
-//
-// Every row is derived from the seed, its table and its id alone, so workers can generate
-// chunks in any order while one connection streams them, in id order, into a single COPY per
-// table. The whole load is one transaction: it either commits complete or leaves the
-// database as it was.
 package seed
 
 import (
