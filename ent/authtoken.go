@@ -163,5 +163,12 @@ func (_m *AuthToken) String() string {
 	return builder.String()
 }
 
+// SetUser stores the user edge loaded outside ent and marks it as loaded, so
+// UserOrErr returns it.
+func (e *AuthTokenEdges) SetUser(v *User) {
+	e.User = v
+	e.loadedTypes[0] = true
+}
+
 // AuthTokens is a parsable slice of AuthToken.
 type AuthTokens []*AuthToken

@@ -233,6 +233,55 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	}
 }
 
+// Attach binds a AuthToken that was scanned outside ent, for example by a hand-written pgx
+// query, to this client, so its edge queries and mutations work as on one that ent returned.
+func (c *AuthTokenClient) Attach(v *AuthToken) *AuthToken {
+	v.config = c.config
+	return v
+}
+
+// Attach binds a CustomerStat that was scanned outside ent, for example by a hand-written pgx
+// query, to this client, so its edge queries and mutations work as on one that ent returned.
+func (c *CustomerStatClient) Attach(v *CustomerStat) *CustomerStat {
+	v.config = c.config
+	return v
+}
+
+// Attach binds a Order that was scanned outside ent, for example by a hand-written pgx
+// query, to this client, so its edge queries and mutations work as on one that ent returned.
+func (c *OrderClient) Attach(v *Order) *Order {
+	v.config = c.config
+	return v
+}
+
+// Attach binds a OrderItem that was scanned outside ent, for example by a hand-written pgx
+// query, to this client, so its edge queries and mutations work as on one that ent returned.
+func (c *OrderItemClient) Attach(v *OrderItem) *OrderItem {
+	v.config = c.config
+	return v
+}
+
+// Attach binds a Product that was scanned outside ent, for example by a hand-written pgx
+// query, to this client, so its edge queries and mutations work as on one that ent returned.
+func (c *ProductClient) Attach(v *Product) *Product {
+	v.config = c.config
+	return v
+}
+
+// Attach binds a SeedRun that was scanned outside ent, for example by a hand-written pgx
+// query, to this client, so its edge queries and mutations work as on one that ent returned.
+func (c *SeedRunClient) Attach(v *SeedRun) *SeedRun {
+	v.config = c.config
+	return v
+}
+
+// Attach binds a User that was scanned outside ent, for example by a hand-written pgx
+// query, to this client, so its edge queries and mutations work as on one that ent returned.
+func (c *UserClient) Attach(v *User) *User {
+	v.config = c.config
+	return v
+}
+
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {

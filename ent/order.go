@@ -156,5 +156,19 @@ func (_m *Order) String() string {
 	return builder.String()
 }
 
+// SetUser stores the user edge loaded outside ent and marks it as loaded, so
+// UserOrErr returns it.
+func (e *OrderEdges) SetUser(v *User) {
+	e.User = v
+	e.loadedTypes[0] = true
+}
+
+// SetItems stores the items edge loaded outside ent and marks it as loaded, so
+// ItemsOrErr returns it.
+func (e *OrderEdges) SetItems(v []*OrderItem) {
+	e.Items = v
+	e.loadedTypes[1] = true
+}
+
 // Orders is a parsable slice of Order.
 type Orders []*Order

@@ -181,5 +181,19 @@ func (_m *OrderItem) String() string {
 	return builder.String()
 }
 
+// SetOrder stores the order edge loaded outside ent and marks it as loaded, so
+// OrderOrErr returns it.
+func (e *OrderItemEdges) SetOrder(v *Order) {
+	e.Order = v
+	e.loadedTypes[0] = true
+}
+
+// SetProduct stores the product edge loaded outside ent and marks it as loaded, so
+// ProductOrErr returns it.
+func (e *OrderItemEdges) SetProduct(v *Product) {
+	e.Product = v
+	e.loadedTypes[1] = true
+}
+
 // OrderItems is a parsable slice of OrderItem.
 type OrderItems []*OrderItem

@@ -139,5 +139,12 @@ func (_m *Product) String() string {
 	return builder.String()
 }
 
+// SetOrderItems stores the order_items edge loaded outside ent and marks it as loaded, so
+// OrderItemsOrErr returns it.
+func (e *ProductEdges) SetOrderItems(v []*OrderItem) {
+	e.OrderItems = v
+	e.loadedTypes[0] = true
+}
+
 // Products is a parsable slice of Product.
 type Products []*Product

@@ -201,5 +201,19 @@ func (_m *User) String() string {
 	return builder.String()
 }
 
+// SetOrders stores the orders edge loaded outside ent and marks it as loaded, so
+// OrdersOrErr returns it.
+func (e *UserEdges) SetOrders(v []*Order) {
+	e.Orders = v
+	e.loadedTypes[0] = true
+}
+
+// SetAuthTokens stores the auth_tokens edge loaded outside ent and marks it as loaded, so
+// AuthTokensOrErr returns it.
+func (e *UserEdges) SetAuthTokens(v []*AuthToken) {
+	e.AuthTokens = v
+	e.loadedTypes[1] = true
+}
+
 // Users is a parsable slice of User.
 type Users []*User

@@ -3,6 +3,8 @@
 package entgen
 
 import (
+	"embed"
+
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
 )
@@ -17,10 +19,16 @@ var Features = []gen.Feature{
 	gen.FeatureUpsert,
 }
 
+//go:embed template/*.tmpl
+var templates embed.FS
+
 // Generate writes the ent client for the schema package in schemaDir into target. An
 // empty target means the ent directory next to schemaDir.
 func Generate(schemaDir, target string) error {
-	cfg := &gen.Config{Features: Features}
+	cfg := &gen.Config{
+		Features:  Features,
+		Templates: []*gen.Template{gen.MustParse(gen.NewTemplate("forge").ParseFS(templates, "template/*.tmpl"))},
+	}
 	if target != "" {
 		cfg.Target = target
 		cfg.Package = "github.com/forgedb/forge/ent"
