@@ -12,10 +12,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
+	"github.com/forgedb/forge"
 	"github.com/forgedb/forge/internal/pgserver"
 )
 
@@ -29,6 +31,7 @@ type app struct {
 	verbose     bool
 
 	pool *pgxpool.Pool
+	conn *forge.DB // owns pool
 }
 
 // Main runs the forge command with args and returns the process exit code.
@@ -139,17 +142,24 @@ func (a *app) db(ctx context.Context) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	pool, err := openPool(ctx, conn)
+	// The CLI opens the database as an app does, through forge.Open, but without a statement
+	// timeout: seeding a large data set and building indexes take minutes.
+	db, err := forge.Open(ctx, forge.Config{
+		DatabaseURL:      conn,
+		ConnectTimeout:   10 * time.Second,
+		StatementTimeout: -1,
+		Logger:           a.logger,
+	})
 	if err != nil {
 		return nil, err
 	}
-	a.pool = pool
-	return pool, nil
+	a.conn, a.pool = db, db.Pool
+	return a.pool, nil
 }
 
 func (a *app) close() {
-	if a.pool != nil {
-		a.pool.Close()
+	if a.conn != nil {
+		a.conn.Close()
 	}
 }
 
