@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,14 +26,21 @@ func seeded(t *testing.T, cfg Config) (*pgtest.DB, *Report) {
 	return db, report
 }
 
-// tableDigests returns, per data table, the MD5 of its rows as text in id order, computed by
-// PostgreSQL, so the comparison does not depend on the seeder's own checksum.
+// loadedTables are the tables a seed writes: the data tables and customer_stats.
+var loadedTables = append(slices.Clip(DataTables), TableCustomerStats)
+
+// tableDigests returns, per loaded table, the MD5 of its rows as text in key order, computed
+// by PostgreSQL, so the comparison does not depend on the seeder's own checksum.
 func tableDigests(t *testing.T, pool *pgxpool.Pool) map[string]string {
 	t.Helper()
 	digests := map[string]string{}
-	for _, table := range DataTables {
+	for _, table := range loadedTables {
+		key := "id"
+		if table == TableCustomerStats {
+			key = "user_id"
+		}
 		var digest string
-		q := fmt.Sprintf("SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY id)), '') FROM %s t", table)
+		q := fmt.Sprintf("SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY %s)), '') FROM %s t", key, table)
 		require.NoError(t, pool.QueryRow(context.Background(), q).Scan(&digest))
 		digests[table] = digest
 	}
@@ -55,7 +63,7 @@ func queryFloat64(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) flo
 	return f
 }
 
-// catalogSnapshot describes the data tables' columns, constraints and indexes as the catalog
+// catalogSnapshot describes the loaded tables' columns, constraints and indexes as the catalog
 // stores them, without OIDs, so two snapshots are equal exactly when the schemas are.
 func catalogSnapshot(t *testing.T, pool *pgxpool.Pool) []string {
 	t.Helper()
@@ -95,7 +103,7 @@ JOIN pg_depend dep ON dep.objid = s.seqrelid AND dep.deptype = 'i'
 JOIN pg_class t ON t.oid = dep.refobjid
 WHERE t.relname = ANY($1)
 ORDER BY 1`
-	rows, err := pool.Query(context.Background(), q, DataTables)
+	rows, err := pool.Query(context.Background(), q, loadedTables)
 	require.NoError(t, err)
 	defer rows.Close()
 	var snapshot []string

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ const rollbackTimeout = 30 * time.Second
 type seeder struct {
 	cfg    Config
 	world  *world
+	tables []string // the data tables, and customer_stats when it exists
 	plans  []*tablePlan
 	report *Report
 	log    func(msg string, args ...any)
@@ -40,14 +42,8 @@ type seeder struct {
 
 func load(ctx context.Context, pool *pgxpool.Pool, cfg Config, counts Counts) (_ *Report, err error) {
 	start := time.Now()
-	w := newWorld(cfg.Seed, counts)
-	s := &seeder{cfg: cfg, world: w, plans: newPlan(w)}
+	s := &seeder{cfg: cfg, world: newWorld(cfg.Seed, counts)}
 	s.log = func(msg string, args ...any) { cfg.Logger.InfoContext(ctx, msg, args...) }
-	for _, p := range s.plans {
-		if p.name == TableOrderItems {
-			counts.OrderItems = p.rows
-		}
-	}
 	s.report = &Report{
 		Seed: cfg.Seed, Scale: cfg.Scale, ReferenceTime: ReferenceTime,
 		Counts: counts, Workers: cfg.Workers,
@@ -105,6 +101,13 @@ func (s *seeder) run(ctx context.Context, tx pgx.Tx) error {
 	}
 	d.Prepare = time.Since(phaseStart)
 
+	if slices.Contains(s.tables, TableCustomerStats) {
+		orderChunks := (s.world.counts.Orders + chunkRows - 1) / chunkRows
+		s.world.totals = newUserTotals(s.world.counts.Users, int(orderChunks))
+	}
+	s.plans = newPlan(s.world)
+	s.report.Counts.OrderItems = s.plans[3].rows
+
 	phaseStart = s.phase(PhaseLoad)
 	if err := s.copyAll(ctx, tx); err != nil {
 		return err
@@ -117,14 +120,11 @@ func (s *seeder) run(ctx context.Context, tx pgx.Tx) error {
 	}
 	d.Indexes = time.Since(phaseStart)
 
-	phaseStart = s.phase(PhaseDerived)
+	phaseStart = s.phase(PhaseAnalyze)
 	if err := paused.resume(ctx, tx); err != nil {
 		return err
 	}
-	d.Derived = time.Since(phaseStart)
-
-	phaseStart = s.phase(PhaseAnalyze)
-	if err := finish(ctx, tx); err != nil {
+	if err := finish(ctx, tx, s.tables); err != nil {
 		return err
 	}
 	if err := recordRun(ctx, tx, s.report); err != nil {
@@ -144,8 +144,8 @@ func (s *seeder) phase(p Phase) time.Time {
 
 // prepare checks that the tables exist and are empty (or empties them with Reset), locks
 // them, drops the indexes and constraints the strategy rebuilds after the load, and
-// disables the triggers of derived tables.
-func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, *pausedTriggers, error) {
+// disables the triggers that maintain customer_stats.
+func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, pausedTriggers, error) {
 	var missing []string
 	for _, table := range DataTables {
 		var exists bool
@@ -161,7 +161,16 @@ func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, *paus
 			ErrNotMigrated, strings.Join(missing, ", "))
 	}
 
-	tables := strings.Join(DataTables, ", ")
+	s.tables = DataTables
+	var hasStats bool
+	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", TableCustomerStats).Scan(&hasStats); err != nil {
+		return nil, nil, fmt.Errorf("look up table %s: %w", TableCustomerStats, err)
+	}
+	if hasStats {
+		s.tables = append(slices.Clip(DataTables), TableCustomerStats)
+	}
+
+	tables := strings.Join(s.tables, ", ")
 	// The lock keeps other sessions from adding rows between the emptiness check and the load.
 	if _, err := tx.Exec(ctx, "LOCK TABLE "+tables+" IN ACCESS EXCLUSIVE MODE"); err != nil {
 		return nil, nil, fmt.Errorf("lock data tables: %w", err)
@@ -178,6 +187,16 @@ func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, *paus
 		}
 	}
 
+	// The customer_stats triggers go first, because their TRUNCATE trigger would rebuild
+	// customer_stats while this TRUNCATE has it open.
+	var paused pausedTriggers
+	if hasStats {
+		var err error
+		if paused, err = pauseCustomerStatsTriggers(ctx, tx); err != nil {
+			return nil, nil, err
+		}
+	}
+
 	// TRUNCATE in this transaction, even of empty tables, is what allows COPY ... FREEZE.
 	if _, err := tx.Exec(ctx, "TRUNCATE "+tables); err != nil {
 		return nil, nil, fmt.Errorf("empty data tables: %w", err)
@@ -185,23 +204,19 @@ func (s *seeder) prepare(ctx context.Context, tx pgx.Tx) (*capturedSchema, *paus
 	if _, err := tx.Exec(ctx, raiseSetting, "maintenance_work_mem", maintenanceWorkMem); err != nil {
 		return nil, nil, fmt.Errorf("set maintenance_work_mem: %w", err)
 	}
-	captured, err := captureSchema(ctx, tx, s.cfg.strategy)
+	captured, err := captureSchema(ctx, tx, s.cfg.strategy, s.tables)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := captured.dropAll(ctx, tx); err != nil {
 		return nil, nil, err
 	}
-	paused, err := pauseDerivedTriggers(ctx, tx)
-	if err != nil {
-		return nil, nil, err
-	}
 	return captured, paused, nil
 }
 
 // finish moves every identity sequence past the highest id, so inserts that let the
-// database choose the id succeed, and refreshes the planner statistics.
-func finish(ctx context.Context, tx pgx.Tx) error {
+// database choose the id succeed, and refreshes the planner statistics of tables.
+func finish(ctx context.Context, tx pgx.Tx, tables []string) error {
 	for _, table := range DataTables {
 		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), "+
 			"coalesce(max(id), 1), max(id) IS NOT NULL) FROM %s", table, table)
@@ -209,8 +224,8 @@ func finish(ctx context.Context, tx pgx.Tx) error {
 			return fmt.Errorf("advance the id sequence of %s: %w", table, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(DataTables, ", ")); err != nil {
-		return fmt.Errorf("analyze data tables: %w", err)
+	if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(tables, ", ")); err != nil {
+		return fmt.Errorf("analyze %s: %w", strings.Join(tables, ", "), err)
 	}
 	return nil
 }
@@ -247,6 +262,13 @@ func (s *seeder) copyAll(ctx context.Context, tx pgx.Tx) error {
 		g.Go(func() error {
 			r := newRowRand()
 			for ch := range work {
+				if ch.table.name == TableCustomerStats {
+					select {
+					case <-s.world.totals.ordersDone:
+					case <-gctx.Done():
+						return gctx.Err()
+					}
+				}
 				s.world.generate(r, ch, buffers.Get().([]byte))
 				close(ch.done)
 			}

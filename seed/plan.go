@@ -73,6 +73,18 @@ func newPlan(w *world) []*tablePlan {
 		}
 	}
 	items.rows = next - 1
+
+	if w.totals != nil {
+		stats := &tablePlan{
+			name:    TableCustomerStats,
+			columns: "user_id, total_orders, lifetime_value, last_order_at, signed_up_at, deleted_at",
+			rows:    c.Users,
+		}
+		for from := int64(1); from <= c.Users; from += chunkRows {
+			stats.chunks = append(stats.chunks, &chunk{table: stats, from: from, to: min(from+chunkRows, c.Users+1)})
+		}
+		plans = append(plans, stats)
+	}
 	return plans
 }
 
@@ -94,11 +106,20 @@ func (w *world) generate(r *rowRand, ch *chunk, buf []byte) {
 		}
 		rows = ch.to - ch.from
 	case TableOrders:
+		var items []itemRow
 		for id := ch.from; id < ch.to; id++ {
 			o := w.order(r, id)
 			buf = appendOrder(buf, &o)
+			if w.totals != nil {
+				var cents int64
+				items, cents = w.orderValueCents(r, id, items)
+				w.totals.addOrder(o.userID, cents, o.created.Unix())
+			}
 		}
 		rows = ch.to - ch.from
+		if w.totals != nil {
+			w.totals.orderChunkDone()
+		}
 	case TableOrderItems:
 		var items []itemRow
 		next := ch.firstItem
@@ -114,6 +135,12 @@ func (w *world) generate(r *rowRand, ch *chunk, buf []byte) {
 		for id := ch.from; id < ch.to; id++ {
 			t := w.token(r, id)
 			buf = appendToken(buf, &t)
+		}
+		rows = ch.to - ch.from
+	case TableCustomerStats:
+		// The caller waits for w.totals.ordersDone before generating these chunks.
+		for id := ch.from; id < ch.to; id++ {
+			buf = w.appendCustomerStats(buf, id)
 		}
 		rows = ch.to - ch.from
 	}

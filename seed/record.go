@@ -29,7 +29,7 @@ func recordRun(ctx context.Context, tx pgx.Tx, r *Report) error {
 	}
 	forge, gofakeit := versions()
 	c := r.Counts
-	elapsed := r.Durations.Prepare + r.Durations.Load + r.Durations.Indexes + r.Durations.Derived
+	elapsed := r.Durations.Prepare + r.Durations.Load + r.Durations.Indexes
 	_, err := tx.Exec(ctx, insertRun, r.Seed, r.Scale, r.ReferenceTime, c.Users, c.Products, c.Orders,
 		c.OrderItems, c.Tokens, r.Checksum, FormatVersion, forge, gofakeit, elapsed.Milliseconds())
 	if err != nil {

@@ -69,6 +69,8 @@ type world struct {
 	buyers   int64 // number of users who may place orders, mapped to user ids by users
 	users    permutation
 	products permutation
+
+	totals *userTotals // nil unless customer_stats is generated
 }
 
 func newWorld(seed int64, counts Counts) *world {
@@ -331,6 +333,9 @@ func (w *world) token(r *rowRand, id int64) tokenRow {
 		expires: created.Add(tokenLifetime),
 	}
 }
+
+// unixTime returns the UTC time of Unix seconds.
+func unixTime(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 
 // unit maps 64 random bits to [0, 1).
 func unit(h uint64) float64 { return float64(h>>11) / (1 << 53) }

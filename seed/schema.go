@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// indexStrategy is what the load does with indexes and constraints while rows arrive.
+// indexStrategy is the treatment of indexes and constraints while rows arrive.
 type indexStrategy int
 
 const (
@@ -67,14 +67,14 @@ WHERE i.indrelid = ANY($1::regclass[])
                   WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, ic.relname`
 
-// captureSchema reads the objects the strategy drops.
-func captureSchema(ctx context.Context, tx pgx.Tx, strategy indexStrategy) (*capturedSchema, error) {
+// captureSchema reads the objects of tables that the strategy drops.
+func captureSchema(ctx context.Context, tx pgx.Tx, strategy indexStrategy, tables []string) (*capturedSchema, error) {
 	s := &capturedSchema{}
 	if strategy == keepAll {
 		return s, nil
 	}
 
-	rows, err := tx.Query(ctx, constraintsQuery, DataTables)
+	rows, err := tx.Query(ctx, constraintsQuery, tables)
 	if err != nil {
 		return nil, fmt.Errorf("read constraints: %w", err)
 	}
@@ -108,7 +108,7 @@ func captureSchema(ctx context.Context, tx pgx.Tx, strategy indexStrategy) (*cap
 
 	var indexes []schemaObject
 	if strategy == dropIndexesAndForeignKeys {
-		indexes, err = captureIndexes(ctx, tx)
+		indexes, err = captureIndexes(ctx, tx, tables)
 		if err != nil {
 			return nil, err
 		}
@@ -117,8 +117,8 @@ func captureSchema(ctx context.Context, tx pgx.Tx, strategy indexStrategy) (*cap
 	return s, nil
 }
 
-func captureIndexes(ctx context.Context, tx pgx.Tx) ([]schemaObject, error) {
-	rows, err := tx.Query(ctx, indexesQuery, DataTables)
+func captureIndexes(ctx context.Context, tx pgx.Tx, tables []string) ([]schemaObject, error) {
+	rows, err := tx.Query(ctx, indexesQuery, tables)
 	if err != nil {
 		return nil, fmt.Errorf("read indexes: %w", err)
 	}

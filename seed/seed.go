@@ -68,8 +68,7 @@ const (
 	PhasePrepare Phase = "prepare" // checks, locks, TRUNCATE, dropping indexes, keys and triggers
 	PhaseLoad    Phase = "load"    // COPY of every table
 	PhaseIndexes Phase = "indexes" // rebuilding indexes and validating foreign keys
-	PhaseDerived Phase = "derived" // rebuilding tables derived from the data, such as customer_stats
-	PhaseAnalyze Phase = "analyze" // sequences, ANALYZE and the seed_runs row
+	PhaseAnalyze Phase = "analyze" // triggers, sequences, ANALYZE and the seed_runs row
 )
 
 // Report describes a completed seed. Checksum identifies the data: it is equal for equal
@@ -95,7 +94,7 @@ type TableReport struct {
 
 // Durations splits a seed's wall time by phase.
 type Durations struct {
-	Prepare, Load, Indexes, Derived, Analyze, Commit, Total time.Duration
+	Prepare, Load, Indexes, Analyze, Commit, Total time.Duration
 }
 
 // Errors that callers can test with errors.Is.

@@ -50,13 +50,14 @@ func TestRunReportCounts(t *testing.T) {
 	require.Equal(t, DefaultSeed, report.Seed)
 	require.Equal(t, ScaleDemo, report.Scale)
 	require.Equal(t, ReferenceTime, report.ReferenceTime)
-	require.Len(t, report.Tables, len(DataTables))
+	require.Len(t, report.Tables, len(loadedTables))
 	want := map[string]int64{
-		TableUsers:      report.Counts.Users,
-		TableProducts:   report.Counts.Products,
-		TableOrders:     report.Counts.Orders,
-		TableOrderItems: report.Counts.OrderItems,
-		TableAuthTokens: report.Counts.Tokens,
+		TableCustomerStats: report.Counts.Users,
+		TableUsers:         report.Counts.Users,
+		TableProducts:      report.Counts.Products,
+		TableOrders:        report.Counts.Orders,
+		TableOrderItems:    report.Counts.OrderItems,
+		TableAuthTokens:    report.Counts.Tokens,
 	}
 	for _, tr := range report.Tables {
 		require.Equal(t, want[tr.Name], tr.Rows, tr.Name)

@@ -93,9 +93,9 @@ func printSeedReport(w io.Writer, r *seed.Report) error {
 		return err
 	}
 	d := r.Durations
-	fmt.Fprintf(w, "Phases: prepare %s, load %s, indexes %s, derived tables %s, analyze %s, commit %s.\n",
+	fmt.Fprintf(w, "Phases: prepare %s, load %s, indexes %s, analyze %s, commit %s.\n",
 		d.Prepare.Round(time.Millisecond), d.Load.Round(time.Millisecond), d.Indexes.Round(time.Millisecond),
-		d.Derived.Round(time.Millisecond), d.Analyze.Round(time.Millisecond), d.Commit.Round(time.Millisecond))
+		d.Analyze.Round(time.Millisecond), d.Commit.Round(time.Millisecond))
 	_, err := fmt.Fprintf(w, "Data checksum: %s\n", r.Checksum)
 	return err
 }
