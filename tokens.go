@@ -102,8 +102,9 @@ func (db *DB) VerifyToken(ctx context.Context, token string) (*ent.User, error) 
 	// ent's query building and database/sql scanning cost more than the query itself. The
 	// password hash is not selected, because callers of VerifyToken have no use for it.
 	u := &ent.User{}
-	err := db.Pool.QueryRow(ctx, verifyTokenSQL, hash).Scan(&u.ID, &u.Name, &u.Email, &u.CreatedAt, &u.UpdatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
+	var live bool
+	err := db.Pool.QueryRow(ctx, verifyTokenSQL, hash).Scan(&u.ID, &u.Name, &u.Email, &u.CreatedAt, &u.UpdatedAt, &live)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !live) {
 		return nil, ErrInvalidToken
 	}
 	if err != nil {
@@ -113,11 +114,12 @@ func (db *DB) VerifyToken(ctx context.Context, token string) (*ent.User, error) 
 }
 
 // verifyTokenSQL finds the token through auth_tokens_token_hash_key and its user through the
-// primary key. Soft-deleted users are excluded here, as the ent interceptor does for ent's
-// queries.
-const verifyTokenSQL = `SELECT u.id, u.name, u.email, u.created_at, u.updated_at
+// primary key, and excludes soft-deleted users as the ent interceptor does for ent's queries.
+// Expiry is a selected column, not a condition: as a condition, the planner may scan
+// auth_tokens_expires_at_idx instead when it expects few unexpired tokens.
+const verifyTokenSQL = `SELECT u.id, u.name, u.email, u.created_at, u.updated_at, t.expires_at > now()
 FROM auth_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.token_hash = $1 AND t.expires_at > now() AND u.deleted_at IS NULL`
+WHERE t.token_hash = $1 AND u.deleted_at IS NULL`
 
 // RevokeToken deletes token. Revoking an unknown or already revoked token is not an error,
 // so that sign-out can be repeated.
