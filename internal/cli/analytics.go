@@ -235,20 +235,10 @@ func (a *app) newSlowQueriesCommand() *cobra.Command {
 			"names of the installed extension (PostgreSQL 13 to 17). Times are in milliseconds.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
-			if err != nil {
-				return err
-			}
 			p.Sort = analytics.StatementSort(sort)
-			pool, err := a.db(cmd.Context())
-			if err != nil {
-				return err
-			}
-			statements, err := analytics.SlowStatements(cmd.Context(), pool, p)
-			if err != nil {
-				return err
-			}
-			return render(a.stdout, format, statements, statementGrid(statements))
+			return runReport(a, cmd, func(ctx context.Context, db analytics.Querier) ([]analytics.Statement, error) {
+				return analytics.SlowStatements(ctx, db, p)
+			}, statementGrid)
 		},
 	}
 	flags := cmd.Flags()
@@ -290,19 +280,9 @@ func (a *app) newColumnStatsCommand() *cobra.Command {
 			"scattered pages), and every column with no statistics at all.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			pool, err := a.db(cmd.Context())
-			if err != nil {
-				return err
-			}
-			stats, err := analytics.ColumnStats(cmd.Context(), pool, p)
-			if err != nil {
-				return err
-			}
-			return render(a.stdout, format, stats, columnStatGrid(stats))
+			return runReport(a, cmd, func(ctx context.Context, db analytics.Querier) ([]analytics.ColumnStat, error) {
+				return analytics.ColumnStats(ctx, db, p)
+			}, columnStatGrid)
 		},
 	}
 	flags := cmd.Flags()
@@ -346,19 +326,9 @@ func (a *app) newTableSizesCommand() *cobra.Command {
 		Short: "Table and index sizes and row estimates, largest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			pool, err := a.db(cmd.Context())
-			if err != nil {
-				return err
-			}
-			sizes, err := analytics.TableSizes(cmd.Context(), pool, schema)
-			if err != nil {
-				return err
-			}
-			return render(a.stdout, format, sizes, tableSizeGrid(sizes))
+			return runReport(a, cmd, func(ctx context.Context, db analytics.Querier) ([]analytics.TableSize, error) {
+				return analytics.TableSizes(ctx, db, schema)
+			}, tableSizeGrid)
 		},
 	}
 	cmd.Flags().StringVar(&schema, "schema", "public", "schema to inspect")
@@ -390,19 +360,9 @@ func (a *app) newIndexUsageCommand() *cobra.Command {
 		Short: "Index sizes and scan counts, largest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			pool, err := a.db(cmd.Context())
-			if err != nil {
-				return err
-			}
-			usages, err := analytics.IndexUsages(cmd.Context(), pool, schema)
-			if err != nil {
-				return err
-			}
-			return render(a.stdout, format, usages, indexUsageGrid(usages))
+			return runReport(a, cmd, func(ctx context.Context, db analytics.Querier) ([]analytics.IndexUsage, error) {
+				return analytics.IndexUsages(ctx, db, schema)
+			}, indexUsageGrid)
 		},
 	}
 	cmd.Flags().StringVar(&schema, "schema", "public", "schema to inspect")
@@ -442,19 +402,9 @@ func (a *app) newCacheHitCommand() *cobra.Command {
 			"buffers come first.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
-			if err != nil {
-				return err
-			}
-			pool, err := a.db(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ratios, err := analytics.CacheHitRatios(cmd.Context(), pool, schema)
-			if err != nil {
-				return err
-			}
-			return render(a.stdout, format, ratios, cacheHitGrid(ratios))
+			return runReport(a, cmd, func(ctx context.Context, db analytics.Querier) ([]analytics.CacheHitRatio, error) {
+				return analytics.CacheHitRatios(ctx, db, schema)
+			}, cacheHitGrid)
 		},
 	}
 	cmd.Flags().StringVar(&schema, "schema", "public", "schema to inspect")
@@ -597,4 +547,23 @@ func section(w io.Writer, title string, g grid) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// runReport opens the database, runs query and prints its rows in the --format the command
+// was given.
+func runReport[T any](a *app, cmd *cobra.Command, query func(context.Context, analytics.Querier) ([]T, error),
+	toGrid func([]T) grid) error {
+	format, err := outputFormat(cmd)
+	if err != nil {
+		return err
+	}
+	pool, err := a.db(cmd.Context())
+	if err != nil {
+		return err
+	}
+	rows, err := query(cmd.Context(), pool)
+	if err != nil {
+		return err
+	}
+	return render(a.stdout, format, rows, toGrid(rows))
 }
