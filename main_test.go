@@ -2,13 +2,9 @@ package forge_test
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"os"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
@@ -89,32 +85,11 @@ func useExampleDatabase() func() {
 // newExampleDatabase creates an empty database and returns its URL and a function that
 // drops it. Failures panic, because examples have no *testing.T to report to.
 func newExampleDatabase() (string, func()) {
-	ctx := context.Background()
-	name := fmt.Sprintf("forge_example_%d", time.Now().UnixNano())
-	adminExec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0")
-	return withDatabase(pgtest.AdminURL(), name), func() {
-		adminExec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-	}
-}
-
-func adminExec(ctx context.Context, sql string) {
-	admin, err := pgx.Connect(ctx, pgtest.AdminURL())
+	url, drop, err := pgtest.CreateDatabase(context.Background(), "template0")
 	if err != nil {
 		panic(err)
 	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, sql); err != nil {
-		panic(err)
-	}
-}
-
-func withDatabase(connString, database string) string {
-	u, err := url.Parse(connString)
-	if err != nil || u.Scheme == "" {
-		return connString + " dbname=" + database
-	}
-	u.Path = "/" + database
-	return u.String()
+	return url, drop
 }
 
 func mustDecimal(s string) decimal.Decimal { return decimal.RequireFromString(s) }

@@ -152,18 +152,17 @@ func create(tb testing.TB, tmpl string) *DB {
 		tb.Fatal("pgtest: no server: call pgtest.Main from TestMain")
 	}
 	ctx := context.Background()
-	name := "forge_test_" + randomSuffix()
-	admin, err := pgx.Connect(ctx, adminURL)
+	url, drop, err := CreateDatabase(ctx, tmpl)
 	if err != nil {
-		tb.Fatalf("pgtest: connect to test server: %v", err)
+		tb.Fatalf("pgtest: %v", err)
 	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, pgx.Identifier{tmpl}.Sanitize())); err != nil {
-		tb.Fatalf("pgtest: create database from %s: %v", tmpl, err)
+	db := &DB{URL: url}
+	if cfg, err := pgxpool.ParseConfig(url); err == nil {
+		db.Name = cfg.ConnConfig.Database
 	}
-	db := &DB{Name: name, URL: withDatabase(adminURL, name)}
 	db.Pool, err = pgxpool.New(ctx, db.URL)
 	if err != nil {
+		drop()
 		tb.Fatalf("pgtest: open pool: %v", err)
 	}
 	tb.Cleanup(func() {
@@ -172,9 +171,28 @@ func create(tb testing.TB, tmpl string) *DB {
 			tb.Logf("pgtest: kept database of failed test: %s", db.URL)
 			return
 		}
-		dropDatabase(name)
+		drop()
 	})
 	return db
+}
+
+// CreateDatabase creates a database on the test server as a copy of tmpl ("template0" for an
+// empty one) and returns its URL and a function that drops it. It serves code that has no
+// testing.TB, such as Example functions; tests use New or NewEmpty.
+func CreateDatabase(ctx context.Context, tmpl string) (string, func(), error) {
+	if adminURL == "" {
+		return "", nil, fmt.Errorf("no server: call pgtest.Main from TestMain")
+	}
+	name := "forge_test_" + randomSuffix()
+	admin, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to test server: %w", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, pgx.Identifier{tmpl}.Sanitize())); err != nil {
+		return "", nil, fmt.Errorf("create database from %s: %w", tmpl, err)
+	}
+	return withDatabase(adminURL, name), func() { dropDatabase(name) }, nil
 }
 
 func dropDatabase(name string) {
