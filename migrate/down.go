@@ -33,17 +33,30 @@ type Reverted struct {
 	Name       string
 	Statements []string
 	Duration   time.Duration
+	// Losses lists the data the down file would destroy, in a dry run.
+	Losses []string
 }
 
-// DestructiveError lists what a down migration would destroy.
-type DestructiveError struct {
+// Loss is data a down file would destroy: a table with rows or a column with values.
+type Loss struct {
 	Version string
-	Losses  []string // for example: table "orders" (3 rows)
+	What    string // for example: table orders (3 rows)
+}
+
+// DestructiveError lists what the down files of a Down call would destroy. Down returns it
+// before reverting anything.
+type DestructiveError struct {
+	Losses []Loss
 }
 
 func (e *DestructiveError) Error() string {
-	return fmt.Sprintf("migrate: reverting %s would destroy data that no migration can restore: %s; "+
-		"back it up and pass --force to revert anyway", e.Version, strings.Join(e.Losses, ", "))
+	parts := make([]string, len(e.Losses))
+	for i, l := range e.Losses {
+		parts[i] = l.What + " in " + l.Version
+	}
+	return fmt.Sprintf("migrate: the down files would destroy data that re-applying the migrations does not bring back: %s; "+
+		"back it up and pass --force to revert anyway, or mark a reviewed drop of derived data with "+
+		"`-- atlas:nolint DS102` in the down file", strings.Join(parts, ", "))
 }
 
 func (e *DestructiveError) Unwrap() error { return ErrDestructive }
@@ -60,10 +73,29 @@ func (m *Migrator) Down(ctx context.Context, opts DownOptions) ([]Reverted, erro
 		if err != nil {
 			return err
 		}
+		// Every down file is loaded and checked before the first one runs, so a refusal
+		// leaves the database at the version it had.
+		steps := make([]downStep, 0, len(targets))
+		var losses []Loss
 		for _, rev := range targets {
-			r, err := m.revert(ctx, conn, rev, opts)
+			step, err := m.prepareRevert(ctx, conn, rev, opts.Force)
 			if err != nil {
 				return err
+			}
+			steps = append(steps, step)
+			for _, what := range step.losses {
+				losses = append(losses, Loss{Version: rev.Version, What: what})
+			}
+		}
+		if len(losses) > 0 && !opts.DryRun {
+			return &DestructiveError{Losses: losses}
+		}
+		for _, step := range steps {
+			r := Reverted{Version: step.rev.Version, Name: step.rev.Description, Statements: step.stmts, Losses: step.losses}
+			if !opts.DryRun {
+				if r.Duration, err = m.revert(ctx, conn, step); err != nil {
+					return err
+				}
 			}
 			out = append(out, r)
 			if opts.OnReverted != nil {
@@ -118,49 +150,61 @@ func (p *runPlan) hasVersion(v string) bool {
 	return false
 }
 
-func (m *Migrator) revert(ctx context.Context, conn *pgxpool.Conn, rev *Revision, opts DownOptions) (Reverted, error) {
-	r := Reverted{Version: rev.Version, Name: rev.Description}
+// downStep is a version to revert with its parsed down file.
+type downStep struct {
+	rev    *Revision
+	file   migrate.File
+	stmts  []string
+	mode   string
+	losses []string
+}
+
+// prepareRevert loads and checks the down file of rev, and unless force is set, finds the
+// data it would destroy.
+func (m *Migrator) prepareRevert(ctx context.Context, conn *pgxpool.Conn, rev *Revision, force bool) (downStep, error) {
+	step := downStep{rev: rev}
 	if rev.Type == revisionBaseline {
-		return r, fmt.Errorf("%w: %s is a baseline, adopted from an existing database, and has no down file to run",
+		return step, fmt.Errorf("%w: %s is a baseline, adopted from an existing database, and has no down file to run",
 			ErrNoDown, rev.Version)
 	}
 	f, err := m.source.Down(rev.Version)
 	if err != nil {
-		return r, err
+		return step, err
 	}
-	stmts, err := f.Stmts()
-	if err != nil {
-		return r, fmt.Errorf("migrate: parse down file %s: %w", f.Name(), err)
+	step.file = f
+	if step.stmts, err = f.Stmts(); err != nil {
+		return step, fmt.Errorf("migrate: parse down file %s: %w", f.Name(), err)
 	}
-	r.Statements = stmts
-	mode, err := txMode(f)
-	if err != nil {
-		return r, err
+	if step.mode, err = txMode(f); err != nil {
+		return step, err
 	}
-	if !opts.Force {
-		losses, err := dataLosses(ctx, conn, stmts)
+	if !force {
+		decls, err := f.StmtDecls()
 		if err != nil {
-			return r, err
+			return step, fmt.Errorf("migrate: parse down file %s: %w", f.Name(), err)
 		}
-		if len(losses) > 0 {
-			return r, &DestructiveError{Version: rev.Version, Losses: losses}
+		if step.losses, err = dataLosses(ctx, conn, decls); err != nil {
+			return step, err
 		}
 	}
-	if opts.DryRun {
-		return r, nil
-	}
+	return step, nil
+}
+
+// revert runs a prepared down file and returns how long it took.
+func (m *Migrator) revert(ctx context.Context, conn *pgxpool.Conn, step downStep) (time.Duration, error) {
 	start := time.Now()
-	if mode == txModeNone {
-		err = m.revertStatements(ctx, conn, f, stmts)
+	var err error
+	if step.mode == txModeNone {
+		err = m.revertStatements(ctx, conn, step.file, step.stmts)
 	} else {
-		err = m.revertInTx(ctx, conn, f, stmts)
+		err = m.revertInTx(ctx, conn, step.file, step.stmts)
 	}
-	r.Duration = time.Since(start)
+	elapsed := time.Since(start)
 	if err != nil {
-		return r, err
+		return elapsed, err
 	}
-	m.log.Info("reverted migration", "version", rev.Version, "name", rev.Description, "duration", r.Duration)
-	return r, nil
+	m.log.Info("reverted migration", "version", step.rev.Version, "name", step.rev.Description, "duration", elapsed)
+	return elapsed, nil
 }
 
 func (m *Migrator) revertInTx(ctx context.Context, conn *pgxpool.Conn, f migrate.File, stmts []string) error {
@@ -216,10 +260,15 @@ var (
 )
 
 // dataLosses returns the tables with rows and the columns with non-null values that stmts
-// would drop.
-func dataLosses(ctx context.Context, conn *pgxpool.Conn, stmts []string) ([]string, error) {
+// would drop. A statement marked `-- atlas:nolint` for DS102, DS103 or destructive (a
+// reviewed drop of derived data, which the up migration rebuilds) is skipped.
+func dataLosses(ctx context.Context, conn *pgxpool.Conn, stmts []*migrate.Stmt) ([]string, error) {
 	var losses []string
-	for _, s := range stmts {
+	for _, stmt := range stmts {
+		if reviewedDrop(stmt) {
+			continue
+		}
+		s := stmt.Text
 		if m := dropTable.FindStringSubmatch(s); m != nil {
 			for _, name := range splitIdentifiers(m[1]) {
 				n, err := countRows(ctx, conn, name, "")
@@ -227,7 +276,7 @@ func dataLosses(ctx context.Context, conn *pgxpool.Conn, stmts []string) ([]stri
 					return nil, err
 				}
 				if n != "" {
-					losses = append(losses, fmt.Sprintf("table %s (%s rows)", name, n))
+					losses = append(losses, fmt.Sprintf("table %s (%s)", name, plural(n, "row")))
 				}
 			}
 			continue
@@ -242,11 +291,33 @@ func dataLosses(ctx context.Context, conn *pgxpool.Conn, stmts []string) ([]stri
 				return nil, err
 			}
 			if n != "" {
-				losses = append(losses, fmt.Sprintf("column %s.%s (%s non-null values)", unquote(m[1]), unquote(col[1]), n))
+				losses = append(losses, fmt.Sprintf("column %s.%s (%s)", unquote(m[1]), unquote(col[1]), plural(n, "non-null value")))
 			}
 		}
 	}
 	return losses, nil
+}
+
+func reviewedDrop(stmt *migrate.Stmt) bool {
+	for _, args := range stmt.Directive("nolint") {
+		fields := strings.Fields(args)
+		if len(fields) == 0 {
+			return true
+		}
+		for _, f := range fields {
+			if f == "DS102" || f == "DS103" || f == "destructive" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func plural(count, noun string) string {
+	if count == "1" {
+		return count + " " + noun
+	}
+	return count + " " + noun + "s"
 }
 
 // countRows counts the rows of table, or its rows where column is not null, up to a limit so a

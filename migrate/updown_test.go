@@ -86,7 +86,7 @@ func TestDownRefusesToDestroyData(t *testing.T) {
 
 	_, err = m.Down(ctx, migrate.DownOptions{})
 	require.ErrorIs(t, err, migrate.ErrDestructive)
-	require.ErrorContains(t, err, "column notes.title (1 non-null values)")
+	require.ErrorContains(t, err, "column notes.title (1 non-null value) in 02")
 	require.ErrorContains(t, err, "--force")
 	require.Equal(t, 2, revisionCount(t, db.Pool))
 
@@ -111,7 +111,7 @@ func TestDownRefusesDroppingTableWithRows(t *testing.T) {
 
 	var de *migrate.DestructiveError
 	require.ErrorAs(t, err, &de)
-	require.Equal(t, []string{"table notes (1000+ rows)"}, de.Losses)
+	require.Equal(t, []migrate.Loss{{Version: "01", What: "table notes (1000+ rows)"}}, de.Losses)
 	require.True(t, tableExists(t, db.Pool, "notes"))
 }
 
@@ -157,4 +157,48 @@ func TestDownDryRunChangesNothing(t *testing.T) {
 	require.NotEmpty(t, reverted[0].Statements)
 	require.Equal(t, len(embeddedVersions(t)), revisionCount(t, db.Pool))
 	require.True(t, tableExists(t, db.Pool, "users"))
+}
+
+func TestDownChecksEveryVersionBeforeReverting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewEmpty(t)
+	dir := writeDir(t,
+		migration{"notes", "CREATE TABLE notes (id int);", "DROP TABLE notes;"},
+		migration{"tags", "CREATE TABLE tags (id int);", "DROP TABLE tags;"},
+	)
+	m := newMigrator(t, db.Pool, dir, migrate.Config{})
+	_, err := m.Up(ctx)
+	require.NoError(t, err)
+	_, err = db.Pool.Exec(ctx, `INSERT INTO notes VALUES (1)`)
+	require.NoError(t, err)
+
+	_, err = m.Down(ctx, migrate.DownOptions{To: "0"})
+	require.ErrorIs(t, err, migrate.ErrDestructive)
+	require.True(t, tableExists(t, db.Pool, "tags"), "the clean newer version must not be reverted either")
+	require.Equal(t, 2, revisionCount(t, db.Pool))
+
+	plan, err := m.Down(ctx, migrate.DownOptions{To: "0", DryRun: true})
+	require.NoError(t, err)
+	require.Len(t, plan, 2)
+	require.Empty(t, plan[0].Losses)
+	require.Equal(t, []string{"table notes (1 row)"}, plan[1].Losses)
+}
+
+func TestDownAllowsReviewedDropOfDerivedTable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewEmpty(t)
+	dir := writeDir(t, migration{"totals",
+		"CREATE TABLE totals (id int);",
+		"-- The table is rebuilt from its sources by the up migration.\n-- atlas:nolint DS102\nDROP TABLE totals;"})
+	m := newMigrator(t, db.Pool, dir, migrate.Config{})
+	_, err := m.Up(ctx)
+	require.NoError(t, err)
+	_, err = db.Pool.Exec(ctx, `INSERT INTO totals VALUES (1)`)
+	require.NoError(t, err)
+
+	_, err = m.Down(ctx, migrate.DownOptions{})
+	require.NoError(t, err)
+	require.False(t, tableExists(t, db.Pool, "totals"))
 }

@@ -97,7 +97,32 @@ func (a *app) rootCommand() *cobra.Command {
 	for _, add := range commands {
 		root.AddCommand(add(a))
 	}
+	rejectUnknownSubcommands(root)
 	return root
+}
+
+// rejectUnknownSubcommands makes every command group fail on an unknown subcommand. Cobra
+// prints the group's help and exits 0 for `forge migrate bogus`, so a typo in a deploy script
+// would pass silently.
+func rejectUnknownSubcommands(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		rejectUnknownSubcommands(sub)
+	}
+	if cmd.Parent() == nil || !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if suggestions := cmd.SuggestionsFor(args[0]); len(suggestions) > 0 {
+			msg += fmt.Sprintf("; did you mean %q?", suggestions[0])
+		}
+		return fmt.Errorf("%s (run %q for the list)", msg, cmd.CommandPath()+" --help")
+	}
 }
 
 // commands holds the constructors of the top-level commands; each file of this package that

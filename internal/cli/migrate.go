@@ -57,6 +57,13 @@ func newMigrateCommand(a *app) *cobra.Command {
 }
 
 func (a *app) migrator(ctx context.Context, f *migrateFlags) (*migrate.Migrator, error) {
+	for name, d := range map[string]time.Duration{
+		"--lock-wait": f.lockWait, "--lock-timeout": f.lockTimeout, "--statement-timeout": f.stmtTimeout,
+	} {
+		if d <= 0 {
+			return nil, fmt.Errorf("invalid %s %s: use a positive duration such as 5s or 10m", name, d)
+		}
+	}
 	pool, err := a.db(ctx)
 	if err != nil {
 		return nil, err
@@ -86,6 +93,9 @@ func newMigrateUpCommand(a *app, f *migrateFlags) *cobra.Command {
 		Short: "Apply pending migrations, each file in its own transaction",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if steps < 0 {
+				return fmt.Errorf("invalid --steps %d: use a positive number of files, or 0 for all", steps)
+			}
 			ctx := cmd.Context()
 			m, err := a.migrator(ctx, f)
 			if err != nil {
@@ -208,8 +218,9 @@ func newMigrateNewCommand(a *app) *cobra.Command {
 		Short: "Plan the next migration from the ent schema (up and down files, atlas.sum)",
 		Long: "Plan the next migration with Atlas: replay the migration directory on a throwaway database,\n" +
 			"diff it against the ent schema, and write the up file, its down file and both atlas.sum files.\n" +
-			"Writes nothing when the schema has no change. Needs the local server or --dev-url.",
-		Args: cobra.ExactArgs(1),
+			"Writes nothing when the schema has no change. Uses the local server, or the server of\n" +
+			"--database-url, for the throwaway database.",
+		Args: exactArg("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			opts.Name = args[0]
@@ -310,6 +321,9 @@ func newMigrateDownCommand(a *app, f *migrateFlags) *cobra.Command {
 					for _, stmt := range r.Statements {
 						fmt.Fprintf(a.stdout, "    %s\n", stmt)
 					}
+					for _, loss := range r.Losses {
+						fmt.Fprintf(a.stdout, "    would destroy %s: needs --force\n", loss)
+					}
 				}
 			}
 			reverted, err := m.Down(ctx, opts)
@@ -333,7 +347,7 @@ func newMigrateBaselineCommand(a *app, f *migrateFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "baseline VERSION",
 		Short: "Adopt an existing database whose schema matches VERSION (records it without running it)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArg("VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			m, err := a.migrator(ctx, f)
@@ -353,7 +367,7 @@ func newMigrateSQLCommand(a *app, f *migrateFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "sql VERSION",
 		Short: "Print a version's up and down SQL",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArg("VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := f.source()
 			if err != nil {
@@ -447,4 +461,17 @@ func statements(n int) string {
 		return "  1 statement "
 	}
 	return fmt.Sprintf("%3d statements", n)
+}
+
+// exactArg requires exactly one argument and names it when it is missing.
+func exactArg(name string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) == 0:
+			return fmt.Errorf("missing %s: usage: %s", name, cmd.UseLine())
+		case len(args) > 1:
+			return fmt.Errorf("too many arguments %q: %s takes one %s", args, cmd.CommandPath(), name)
+		}
+		return nil
+	}
 }

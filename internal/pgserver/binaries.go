@@ -23,7 +23,8 @@ var ErrBinariesNotFound = errors.New("PostgreSQL server binaries (initdb, pg_ctl
 func FindBinDir(explicit string) (string, error) {
 	if explicit != "" {
 		if err := hasServerBinaries(explicit); err != nil {
-			return "", fmt.Errorf("use PostgreSQL binaries from %s: %w", explicit, err)
+			return "", fmt.Errorf("invalid FORGE_PG_BINDIR %s: %w; point it at the directory that holds initdb, "+
+				"pg_ctl and postgres, or unset it to search the usual places", explicit, err)
 		}
 		return explicit, nil
 	}
