@@ -134,3 +134,14 @@ func TestMigrateUpDryRunPrintsSQL(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.NotContains(t, out, "applied ")
 }
+
+func TestUnknownSubcommandFails(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"analytics", "chek"}, {"migrate", "bogus"}, {"db", "strat"}} {
+		code, _, errOut := run(t, args...)
+		require.Equal(t, 1, code, "forge %v", args)
+		require.Contains(t, errOut, "unknown command "+`"`+args[1]+`"`)
+	}
+	_, _, errOut := run(t, "analytics", "chek")
+	require.Contains(t, errOut, `did you mean "check"?`)
+}
