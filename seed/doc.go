@@ -26,6 +26,9 @@
 //     quantity 1 in 70% of items, unit_price equal to the product's price.
 //   - auth_tokens: one per 2 users, issued to active users in the last 60 days and valid for
 //     30, so about half have expired at ReferenceTime. Only the SHA-256 hash is stored.
+//   - customer_stats, when the table exists: each user's order count, lifetime value and
+//     last order, summed while the orders are generated, equal to what
+//     customer_stats_rebuild() computes.
 //
 // # Safety
 //
@@ -39,7 +42,7 @@
 // The load drops the indexes, primary keys and foreign keys of the data tables, and COPYs
 // with FREEZE into the tables it truncated in the same transaction. It then recreates every
 // index and constraint from its catalog definition, so the schema afterwards is exactly the
-// migrated one. The triggers that maintain customer_stats are disabled during the load and
-// the table is rebuilt once. Identity sequences are then moved past the highest id and the
-// tables analyzed.
+// migrated one. The triggers that maintain customer_stats are disabled during the load,
+// because the seeder writes that table itself. Identity sequences are then moved past the
+// highest id and the tables analyzed.
 package seed

@@ -19,10 +19,11 @@ var ReferenceTime = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 // hash of this password computed once; a test checks that the two match.
 const DemoPassword = "forge-demo-password"
 
-// DemoPasswordHash is DemoPassword hashed with PBKDF2-SHA256, 600,000 iterations and a
-// 16-byte salt, in the modular crypt format "$pbkdf2-sha256$ITERATIONS$SALT$KEY" with
-// unpadded standard base64 for salt and key.
-const DemoPasswordHash = "$pbkdf2-sha256$600000$Zm9yZ2Utc2VlZC1zYWx0MQ$03sgPPXvTHUJvldxgRBDCwjaqZ5/gO/IcDW5Vx6V6wo"
+// DemoPasswordHash is DemoPassword hashed with argon2id at Forge's default parameters (19 MiB,
+// 2 iterations, 1 lane) and a fixed 16-byte salt, in the PHC string format that
+// forge.VerifyPassword reads, so seeded users can sign in with DemoPassword.
+const DemoPasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$Zm9yZ2Utc2VlZC1zYWx0MQ$" +
+	"Q0/r2HHUAP34KZR9SNOaKnY6HSAAAiDDp3uXb/QDV7E"
 
 // History and behaviour of the generated shop.
 const (

@@ -1,31 +1,32 @@
 package seed
 
 import (
-	"crypto/pbkdf2"
-	"crypto/sha256"
 	"encoding/base64"
-	"strconv"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/argon2"
 )
 
 func TestDemoPasswordHashMatchesPassword(t *testing.T) {
 	t.Parallel()
 	parts := strings.Split(DemoPasswordHash, "$")
-	require.Len(t, parts, 5)
-	require.Equal(t, "pbkdf2-sha256", parts[1])
-	iterations, err := strconv.Atoi(parts[2])
+	require.Len(t, parts, 6)
+	require.Equal(t, "argon2id", parts[1])
+	require.Equal(t, fmt.Sprintf("v=%d", argon2.Version), parts[2])
+	var memory, iterations uint32
+	var lanes uint8
+	_, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &iterations, &lanes)
 	require.NoError(t, err)
-	salt, err := base64.RawStdEncoding.DecodeString(parts[3])
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
 	require.NoError(t, err)
-	want, err := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err := base64.RawStdEncoding.DecodeString(parts[5])
 	require.NoError(t, err)
 
-	got, err := pbkdf2.Key(sha256.New, DemoPassword, salt, iterations, len(want))
+	got := argon2.IDKey([]byte(DemoPassword), salt, iterations, memory, lanes, uint32(len(want)))
 
-	require.NoError(t, err)
 	require.Equal(t, want, got)
 }
 
