@@ -34,8 +34,8 @@ type Config struct {
 	// Workers is the number of goroutines generating rows. Default runtime.NumCPU(). It
 	// changes the speed, never the data.
 	Workers int
-	// Reset empties the data tables first. Without it a table with rows is rejected with
-	// ErrNotEmpty. The migration history and the seed_runs history are never emptied.
+	// Reset empties the data tables, and customer_stats, first. Without it a data table with
+	// rows is rejected with ErrNotEmpty. The migration history and seed_runs are never emptied.
 	Reset bool
 	// AllowRemote permits a database that is not reached through a Unix socket or a loopback
 	// address. Without it such a database is rejected with a *RemoteError.

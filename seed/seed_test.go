@@ -13,14 +13,14 @@ import (
 
 func TestRunSameSeedAnyWorkerCount(t *testing.T) {
 	t.Parallel()
-	one := testConfig()
-	one.Workers = 1
+	oneWorker := testConfig()
+	oneWorker.Workers = 1
 	many := testConfig()
 	many.Workers = 5
 
-	dbOne, reportOne := seeded(t, one)
+	dbOne, reportOne := seeded(t, oneWorker)
 	dbMany, reportMany := seeded(t, many)
-	dbAgain, _ := seeded(t, one)
+	dbAgain, _ := seeded(t, oneWorker)
 
 	digests := tableDigests(t, dbOne.Pool)
 	require.Equal(t, digests, tableDigests(t, dbMany.Pool), "1 worker and 5 workers")
@@ -243,9 +243,9 @@ func TestRunSameDataAnyStrategy(t *testing.T) {
 	keep.strategy = keepAll
 
 	dropAll, _ := seeded(t, testConfig())
-	kept, _ := seeded(t, keep)
+	keptAll, _ := seeded(t, keep)
 
-	require.Equal(t, tableDigests(t, dropAll.Pool), tableDigests(t, kept.Pool))
+	require.Equal(t, tableDigests(t, dropAll.Pool), tableDigests(t, keptAll.Pool))
 }
 
 func TestRunEmailsUniqueAt200kUsers(t *testing.T) {
