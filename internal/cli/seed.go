@@ -153,7 +153,7 @@ func formatLoadProgress(pr seed.Progress) string {
 	if rate > 0 {
 		left = (time.Duration(float64(pr.Total-pr.Rows)/rate) * time.Second).Round(time.Second).String()
 	}
-	return fmt.Sprintf("seed: %-12s %11d / %-11d rows  %9.0f rows/s  %s left",
+	return fmt.Sprintf("seed: %-14s %11d / %-11d rows  %9.0f rows/s  %s left",
 		pr.Table, pr.Rows, pr.Total, rate, left)
 }
 
