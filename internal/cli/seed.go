@@ -28,8 +28,11 @@ func newSeedCommand(a *app) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("seed") && cfg.Seed == 0 {
-				return &exitError{code: 2, err: fmt.Errorf("invalid --seed 0: use any other integer (default %d)",
-					seed.DefaultSeed)}
+				return fmt.Errorf("invalid --seed 0: use any other integer (default %d)", seed.DefaultSeed)
+			}
+			if cfg.Workers <= 0 {
+				return fmt.Errorf("invalid --workers %d: use a positive number of goroutines (default %d, the CPUs)",
+					cfg.Workers, runtime.NumCPU())
 			}
 			ctx := cmd.Context()
 			pool, err := a.db(ctx)
