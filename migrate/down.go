@@ -229,20 +229,54 @@ func (m *Migrator) revertInTx(ctx context.Context, conn *pgxpool.Conn, f migrate
 
 // revertStatements runs a txmode-none down file statement by statement. The revision is
 // deleted only after the last statement, so a failure leaves the version recorded as applied.
+// A rerun after a failure skips the index statements whose work is already done, because
+// DROP INDEX CONCURRENTLY of a missing index and CREATE INDEX CONCURRENTLY of an existing one
+// would fail.
 func (m *Migrator) revertStatements(ctx context.Context, conn *pgxpool.Conn, f migrate.File, stmts []string) error {
 	for i, s := range stmts {
-		err := m.retryOnLockTimeout(ctx, func() error {
+		done, err := indexStatementDone(ctx, conn, s)
+		if err != nil {
+			return err
+		}
+		if done {
+			m.log.Info("skipped down statement whose index work is already done", "file", f.Name(), "statement", i+1)
+			continue
+		}
+		err = m.retryOnLockTimeout(ctx, func() error {
 			_, err := conn.Exec(ctx, s)
 			return err
 		})
 		if err != nil {
-			// TODO: record down progress like up does; today a rerun repeats the statements
-			// that succeeded, and a DROP INDEX without IF EXISTS then fails.
+			m.dropInvalidIndex(ctx, conn, s)
 			return &FileError{Version: f.Version(), File: DownDir + "/" + f.Name(), Statement: s, Applied: i,
 				Err: fmt.Errorf("statement %d: %w", i+1, err)}
 		}
 	}
 	return deleteRevision(ctx, conn, f.Version())
+}
+
+// indexStatementDone reports whether stmt drops an index that no longer exists, or creates
+// one that exists and is valid.
+func indexStatementDone(ctx context.Context, conn *pgxpool.Conn, stmt string) (bool, error) {
+	name, wantExists := droppedIndexName(stmt), false
+	if name == "" {
+		name, wantExists = concurrentIndexName(stmt), true
+	}
+	if name == "" {
+		return false, nil
+	}
+	var valid *bool
+	err := conn.QueryRow(ctx, `SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relname = $1 AND n.nspname = current_schema()`, name).Scan(&valid)
+	if err != nil && !isNoRows(err) {
+		return false, fmt.Errorf("migrate: look up index %s: %w", name, err)
+	}
+	exists := valid != nil
+	if wantExists {
+		return exists && *valid, nil
+	}
+	return !exists, nil
 }
 
 func deleteRevision(ctx context.Context, db dbtx, version string) error {

@@ -1,9 +1,6 @@
 package migrate
 
-import (
-	"regexp"
-	"strings"
-)
+import "regexp"
 
 var createConcurrently = regexp.MustCompile(`(?is)^\s*create\s+(?:unique\s+)?index\s+concurrently\s+` +
 	`(?:if\s+not\s+exists\s+)?("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)`)
@@ -14,9 +11,17 @@ func concurrentIndexName(stmt string) string {
 	if m == nil {
 		return ""
 	}
-	name := m[1]
-	if strings.HasPrefix(name, `"`) {
-		return strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
+	return unquote(m[1])
+}
+
+var dropConcurrently = regexp.MustCompile(`(?is)^\s*drop\s+index\s+concurrently\s+(?:if\s+exists\s+)?` +
+	`("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s*;?\s*$`)
+
+// droppedIndexName returns the index a DROP INDEX CONCURRENTLY statement drops, or "".
+func droppedIndexName(stmt string) string {
+	m := dropConcurrently.FindStringSubmatch(stmt)
+	if m == nil {
+		return ""
 	}
-	return strings.ToLower(name)
+	return unquote(m[1])
 }

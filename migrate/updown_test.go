@@ -2,6 +2,8 @@ package migrate_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -201,4 +203,37 @@ func TestDownAllowsReviewedDropOfDerivedTable(t *testing.T) {
 	_, err = m.Down(ctx, migrate.DownOptions{})
 	require.NoError(t, err)
 	require.False(t, tableExists(t, db.Pool, "totals"))
+}
+
+func TestNoTxDownResumesAfterFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewEmpty(t)
+	const header = "-- atlas:txmode none\n\n"
+	dir := writeDir(t,
+		migration{"notes", "CREATE TABLE notes (id int, body text);", "DROP TABLE notes;"},
+		migration{"indexes",
+			header + "CREATE INDEX CONCURRENTLY notes_id_idx ON notes (id);\nCREATE INDEX CONCURRENTLY notes_body_idx ON notes (body);\n",
+			header + "DROP INDEX CONCURRENTLY notes_body_idx;\nSELECT 1 / 0;\nDROP INDEX CONCURRENTLY notes_id_idx;\n"},
+	)
+	m := newMigrator(t, db.Pool, dir, migrate.Config{})
+	_, err := m.Up(ctx)
+	require.NoError(t, err)
+
+	_, err = m.Down(ctx, migrate.DownOptions{})
+	var fe *migrate.FileError
+	require.ErrorAs(t, err, &fe)
+	require.Contains(t, fe.Statement, "SELECT 1 / 0")
+	require.False(t, tableExists(t, db.Pool, "notes_body_idx"), "the first statement committed on its own")
+	require.Equal(t, 2, revisionCount(t, db.Pool), "the version stays applied until its down file completes")
+
+	// Fix the down file; the rerun skips the index that is already gone.
+	path := filepath.Join(dir, migrate.DownDir, "02_indexes.sql")
+	require.NoError(t, os.WriteFile(path, []byte(header+"DROP INDEX CONCURRENTLY notes_body_idx;\nDROP INDEX CONCURRENTLY notes_id_idx;\n"), 0o644))
+	require.NoError(t, migrate.WriteSums(dir))
+	m = newMigrator(t, db.Pool, dir, migrate.Config{})
+	_, err = m.Down(ctx, migrate.DownOptions{})
+	require.NoError(t, err)
+	require.False(t, tableExists(t, db.Pool, "notes_id_idx"))
+	require.Equal(t, 1, revisionCount(t, db.Pool))
 }
