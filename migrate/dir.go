@@ -8,7 +8,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
+	"testing/fstest"
 
 	"ariga.io/atlas/sql/migrate"
 )
@@ -23,7 +25,7 @@ var embedded embed.FS
 // Source is a migration directory: the up files with their atlas.sum and the down files with
 // theirs.
 type Source struct {
-	up, down *migrate.MemDir
+	up, down snapshotDir
 	origin   string
 }
 
@@ -50,29 +52,34 @@ func OpenDir(dir string) (*migrate.LocalDir, error) {
 
 // Load reads a migration directory from fsys; origin names it in errors.
 func Load(fsys fs.FS, origin string) (*Source, error) {
-	up, err := memDir(fsys, ".")
+	up, err := readSnapshot(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", origin, err)
 	}
-	down, err := memDir(fsys, DownDir)
+	down, err := readSnapshot(fsys, DownDir)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", origin, err)
 	}
 	return &Source{up: up, down: down, origin: origin}, nil
 }
 
-var memDirCount int
+// snapshotDir is a read-only migrate.Dir over files read once, so a run sees one consistent
+// directory even when the files on disk change meanwhile. Atlas's MemDir is not used because
+// it registers every directory by name in a process-wide table.
+type snapshotDir struct {
+	fstest.MapFS
+}
 
-func memDir(fsys fs.FS, dir string) (*migrate.MemDir, error) {
-	memDirCount++
-	mem := migrate.OpenMemDir(fmt.Sprintf("forge-%d-%s", memDirCount, dir))
-	mem.Reset()
+var _ migrate.Dir = snapshotDir{}
+
+func readSnapshot(fsys fs.FS, dir string) (snapshotDir, error) {
+	snap := snapshotDir{MapFS: fstest.MapFS{}}
 	entries, err := fs.ReadDir(fsys, dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return mem, nil
+		return snap, nil
 	}
 	if err != nil {
-		return nil, err
+		return snap, err
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -81,13 +88,39 @@ func memDir(fsys fs.FS, dir string) (*migrate.MemDir, error) {
 		}
 		b, err := fs.ReadFile(fsys, path.Join(dir, name))
 		if err != nil {
-			return nil, err
+			return snap, err
 		}
-		if err := mem.WriteFile(name, b); err != nil {
-			return nil, err
-		}
+		snap.MapFS[name] = &fstest.MapFile{Data: b, Mode: 0o444}
 	}
-	return mem, nil
+	return snap, nil
+}
+
+// WriteFile implements migrate.Dir. A snapshot is read-only.
+func (d snapshotDir) WriteFile(name string, _ []byte) error {
+	return fmt.Errorf("migrate: cannot write %s: the migration directory was loaded read-only", name)
+}
+
+// Files implements migrate.Dir: the *.sql files in name order, as Atlas's LocalDir lists them.
+func (d snapshotDir) Files() ([]migrate.File, error) {
+	names, err := fs.Glob(d.MapFS, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	files := make([]migrate.File, 0, len(names))
+	for _, name := range names {
+		files = append(files, migrate.NewLocalFile(name, d.MapFS[name].Data))
+	}
+	return files, nil
+}
+
+// Checksum implements migrate.Dir with the same hash as Atlas's LocalDir.
+func (d snapshotDir) Checksum() (migrate.HashFile, error) {
+	files, err := d.Files()
+	if err != nil {
+		return nil, err
+	}
+	return migrate.NewHashFile(files)
 }
 
 // Files returns the up files in version order.
