@@ -46,3 +46,28 @@ func TestHotPathPlansUseIndexes(t *testing.T) {
 		})
 	}
 }
+
+// TestActiveUsersPlanUsesPartialIndex checks the query for the newest active users as the ent
+// client sends it, its soft-delete interceptor adding deleted_at IS NULL. Once half of the users
+// are soft-deleted, the plan must read users_active_created_at_idx, whose rows are exactly the
+// active users in the wanted order.
+func TestActiveUsersPlanUsesPartialIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	_, err := seed.Run(ctx, db.Pool, seed.Config{Seed: seed.DefaultSeed, Users: 20_000, Workers: 2})
+	require.NoError(t, err)
+	_, err = db.Pool.Exec(ctx, `UPDATE users SET deleted_at = created_at + interval '1 day' WHERE id % 2 = 0`)
+	require.NoError(t, err)
+	_, err = db.Pool.Exec(ctx, "VACUUM ANALYZE users")
+	require.NoError(t, err)
+
+	var plan string
+	err = db.Pool.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT * FROM users
+		WHERE deleted_at IS NULL AND created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT 20`,
+		seed.ReferenceTime.AddDate(0, -1, 0)).Scan(&plan)
+	require.NoError(t, err)
+
+	require.NotContains(t, plan, `"Seq Scan"`, "plan: %s", plan)
+	require.Contains(t, plan, `"Index Name": "users_active_created_at_idx"`, "plan: %s", plan)
+}
