@@ -239,7 +239,7 @@ func newMigrateNewCommand(a *app) *cobra.Command {
 				fmt.Fprintln(a.stdout, "The migration files already match the ent schema: nothing to write.")
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "wrote %s (%d statements)\nwrote %s\n", res.UpFile, res.Statements, res.DownFile)
+			fmt.Fprintf(a.stdout, "wrote %s (%s)\nwrote %s\n", res.UpFile, strings.TrimSpace(statements(res.Statements)), res.DownFile)
 			if res.Concurrent {
 				fmt.Fprintln(a.stdout, "The file builds indexes concurrently, so it runs outside a transaction (atlas:txmode none).")
 			}
