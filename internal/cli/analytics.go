@@ -111,6 +111,10 @@ func (a *app) newCustomersCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The library reads a zero limit as the default; on the command line it is a mistake.
+			if p.Limit == 0 {
+				return fmt.Errorf("invalid --limit 0: use 1 to %d rows per page", analytics.MaxLimit)
+			}
 			p.Since, p.Thresholds, err = tiers.parse()
 			if err != nil {
 				return err
