@@ -26,6 +26,7 @@ var embedded embed.FS
 // theirs.
 type Source struct {
 	up, down snapshotDir
+	upSum    migrate.HashFile // checksum of the up files, computed once at Load
 	origin   string
 }
 
@@ -60,7 +61,11 @@ func Load(fsys fs.FS, origin string) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", origin, err)
 	}
-	return &Source{up: up, down: down, origin: origin}, nil
+	upSum, err := up.Checksum()
+	if err != nil {
+		return nil, fmt.Errorf("hash %s: %w", origin, err)
+	}
+	return &Source{up: up, down: down, upSum: upSum, origin: origin}, nil
 }
 
 // snapshotDir is a read-only migrate.Dir over files read once, so a run sees one consistent
@@ -184,11 +189,7 @@ func verifyDir(d migrate.Dir, origin string) error {
 // Sum returns the atlas.sum hash recorded for an up file, which is also what the revision
 // table stores for it.
 func (s *Source) Sum(f migrate.File) (string, error) {
-	sum, err := s.up.Checksum()
-	if err != nil {
-		return "", err
-	}
-	return sum.SumByName(f.Name())
+	return s.upSum.SumByName(f.Name())
 }
 
 // WriteSums rewrites atlas.sum in dir and in dir/down from the files on disk.

@@ -40,7 +40,7 @@ type Reverted struct {
 // Loss is data a down file would destroy: a table with rows or a column with values.
 type Loss struct {
 	Version string
-	What    string // for example: table orders (3 rows)
+	Data    string // what is lost, for example: table orders (3 rows)
 }
 
 // DestructiveError lists what the down files of a Down call would destroy. Down returns it
@@ -52,7 +52,7 @@ type DestructiveError struct {
 func (e *DestructiveError) Error() string {
 	parts := make([]string, len(e.Losses))
 	for i, l := range e.Losses {
-		parts[i] = l.What + " in " + l.Version
+		parts[i] = l.Data + " in " + l.Version
 	}
 	return fmt.Sprintf("migrate: the down files would destroy data that re-applying the migrations does not bring back: %s; "+
 		"back it up and pass --force to revert anyway, or mark a reviewed drop of derived data with "+
@@ -83,8 +83,8 @@ func (m *Migrator) Down(ctx context.Context, opts DownOptions) ([]Reverted, erro
 				return err
 			}
 			steps = append(steps, step)
-			for _, what := range step.losses {
-				losses = append(losses, Loss{Version: rev.Version, What: what})
+			for _, data := range step.losses {
+				losses = append(losses, Loss{Version: rev.Version, Data: data})
 			}
 		}
 		if len(losses) > 0 && !opts.DryRun {

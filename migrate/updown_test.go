@@ -113,7 +113,7 @@ func TestDownRefusesDroppingTableWithRows(t *testing.T) {
 
 	var de *migrate.DestructiveError
 	require.ErrorAs(t, err, &de)
-	require.Equal(t, []migrate.Loss{{Version: "01", What: "table notes (1000+ rows)"}}, de.Losses)
+	require.Equal(t, []migrate.Loss{{Version: "01", Data: "table notes (1000+ rows)"}}, de.Losses)
 	require.True(t, tableExists(t, db.Pool, "notes"))
 }
 

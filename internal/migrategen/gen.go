@@ -147,8 +147,8 @@ func filterDesired(desired, current *atlas.Schema, opts Options) {
 		})
 		for _, t := range desired.Tables {
 			t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(fk *atlas.ForeignKey) bool {
-				_, kept := desired.Table(fk.RefTable.Name)
-				return !kept
+				_, refIncluded := desired.Table(fk.RefTable.Name)
+				return !refIncluded
 			})
 		}
 	}
@@ -211,6 +211,7 @@ func planDown(ctx context.Context, dev *sql.DB, drv migrate.Driver, up *migrate.
 	if err := execPlan(ctx, dev, up); err != nil {
 		return nil, fmt.Errorf("apply planned up migration on dev database: %w", err)
 	}
+
 	after, err := drv.InspectSchema(ctx, current.Name, nil)
 	if err != nil {
 		return nil, err
@@ -227,6 +228,8 @@ func planDown(ctx context.Context, dev *sql.DB, drv migrate.Driver, up *migrate.
 	if len(up.Directives) > 0 {
 		down.Directives = up.Directives
 	}
+
+	// Prove the plan: after the down file, the schema must be the one before the up file.
 	if err := execPlan(ctx, dev, down); err != nil {
 		return nil, fmt.Errorf("apply planned down migration on dev database: %w", err)
 	}

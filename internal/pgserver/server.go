@@ -87,6 +87,7 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+
 	s.home = s.resolveHome()
 	s.binDir, err = FindBinDir(opts.BinDir)
 	if err != nil {
@@ -263,6 +264,7 @@ func (s *Server) initialize(ctx context.Context) error {
 		s.log.Info("server account cannot enter the server directory; cluster placed elsewhere",
 			"account", s.acct.name, "dir", s.dir, "home", s.home)
 	}
+
 	for _, d := range []string{s.home, filepath.Join(s.home, "log")} {
 		if err := s.acct.mkdirOwned(d, 0o700); err != nil {
 			return fmt.Errorf("create %s: %w", d, err)
@@ -277,6 +279,7 @@ func (s *Server) initialize(ctx context.Context) error {
 	if err := s.writePasswordFile(pwfile); err != nil {
 		return err
 	}
+
 	s.log.Info("initializing local PostgreSQL cluster", "data_dir", s.DataDir(), "run_as", s.acct.name)
 	_, err := s.run(ctx, "initdb",
 		"-D", s.DataDir(),
@@ -291,6 +294,7 @@ func (s *Server) initialize(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+
 	conf := filepath.Join(s.DataDir(), "postgresql.conf")
 	f, err := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -340,6 +344,7 @@ func (s *Server) startServer(ctx context.Context) error {
 			return err
 		}
 	}
+
 	socketDir := filepath.Join(s.home, "run")
 	// A socket path longer than about 100 bytes does not fit in sockaddr_un.
 	if len(filepath.Join(socketDir, ".s.PGSQL.65535.lock")) > 100 {
@@ -352,6 +357,7 @@ func (s *Server) startServer(ctx context.Context) error {
 	if err := s.writeConf(port, socketDir); err != nil {
 		return err
 	}
+
 	_, err := s.run(ctx, "pg_ctl", "-D", s.DataDir(), "-l", s.LogFile(), "-w", "-t", "120", "start")
 	if err != nil {
 		return fmt.Errorf("%w\nserver log: %s", err, s.LogFile())

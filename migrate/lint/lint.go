@@ -80,6 +80,7 @@ func Run(ctx context.Context, adminURL string, src *forgemigrate.Source, opts Op
 	if err != nil {
 		return nil, err
 	}
+
 	cfg, drop, err := devdb.Create(ctx, adminURL)
 	if err != nil {
 		return nil, err
@@ -95,13 +96,21 @@ func Run(ctx context.Context, adminURL string, src *forgemigrate.Source, opts Op
 	if err != nil {
 		return nil, fmt.Errorf("lint: load Atlas analyzers: %w", err)
 	}
-	l := &linter{db: db, drv: drv, dev: &sqlclient.Client{Name: postgres.DriverName, DB: db, Driver: drv}, analyzers: analyzers}
+	l := &linter{
+		decls:     map[string][]*migrate.Stmt{},
+		db:        db,
+		drv:       drv,
+		dev:       &sqlclient.Client{Name: postgres.DriverName, DB: db, Driver: drv},
+		analyzers: analyzers,
+	}
+
 	selected := selectFiles(files, opts)
 	for _, f := range files {
 		if err := l.file(ctx, f, selected[f.Version()]); err != nil {
 			return l.findings, err
 		}
 	}
+
 	sort.SliceStable(l.findings, func(i, j int) bool {
 		if l.findings[i].File != l.findings[j].File {
 			return l.findings[i].File < l.findings[j].File
@@ -136,6 +145,7 @@ func selectFiles(files []migrate.File, opts Options) map[string]bool {
 }
 
 type linter struct {
+	decls     map[string][]*migrate.Stmt // statements of each linted file, for nolint lookups
 	db        *sql.DB
 	drv       migrate.Driver
 	dev       *sqlclient.Client
@@ -158,6 +168,8 @@ func (l *linter) file(ctx context.Context, f migrate.File, report bool) error {
 	if err != nil {
 		return fmt.Errorf("lint: parse %s: %w", f.Name(), err)
 	}
+	l.decls[f.Name()] = decls
+
 	from, err := l.inspect(ctx)
 	if err != nil {
 		return err
@@ -267,23 +279,19 @@ var atlasFixes = map[string]string{
 func (l *linter) add(f migrate.File, line int, fd Finding) {
 	fd.File = f.Name()
 	fd.Line = line
-	if silenced(f, line, fd) {
+	if silenced(f, l.decls[f.Name()], line, fd) {
 		return
 	}
 	l.findings = append(l.findings, fd)
 }
 
-func silenced(f migrate.File, line int, fd Finding) bool {
+func silenced(f migrate.File, decls []*migrate.Stmt, line int, fd Finding) bool {
 	if lf, ok := f.(*migrate.LocalFile); ok {
 		for _, d := range lf.Directive("nolint") {
 			if matchesNolint(d, fd) {
 				return true
 			}
 		}
-	}
-	decls, err := f.StmtDecls()
-	if err != nil {
-		return false
 	}
 	for _, d := range decls {
 		if lineOf(f.Bytes(), d.Pos) != line {
